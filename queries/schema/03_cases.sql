@@ -15,7 +15,7 @@ create table cases (
     control_setting       varchar check (control_setting in ('centralized_isolation', 'home_isolation', 'sealed_area')),
     onset_at              timestamp,                 -- null for asymptomatic infections
     sampled_at            timestamp not null,
-    prelim_positive_at    timestamp not null,        -- 初筛阳性
+    prelim_positive_at    timestamp,                 -- 初筛阳性; null for a suspected case never positive
     reported_at           timestamp,                 -- 网络直报
     confirmed_at          timestamp,                 -- 复核确认 (as confirmed or asymptomatic)
     hospital_transfer_at  timestamp,                 -- arrival at designated hospital or shelter
@@ -26,8 +26,8 @@ create table cases (
     retest_day3_at        timestamp,
     retest_day7_at        timestamp,
     check (reported_at is null or reported_at >= prelim_positive_at),
-    check (prelim_positive_at >= sampled_at),
-    check (hospital_transfer_at is null or hospital_transfer_at >= prelim_positive_at),
+    check (prelim_positive_at is null or prelim_positive_at >= sampled_at),
+    check (hospital_transfer_at is null or hospital_transfer_at >= sampled_at),
     check (discharged_at is null or hospital_transfer_at is null or discharged_at > hospital_transfer_at)
 );
 
