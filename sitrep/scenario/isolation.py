@@ -55,7 +55,9 @@ def generate(sc: Scenario) -> dict[str, pd.DataFrame]:
             .where(lambda t: t <= sc.data_end),
             person_kind="arrival", contact_id=pd.NA)[
             ["district_code", "check_in", "check_out", "person_id", "person_kind", "contact_id"]],
-    ], ignore_index=True).sort_values(["check_in", "person_id"], kind="stable").reset_index(drop=True)
+    ], ignore_index=True)
+    demand = demand[demand["check_in"] <= sc.data_end]
+    demand = demand.sort_values(["check_in", "person_id"], kind="stable").reset_index(drop=True)
 
     stays = _allocate(sc, rng, demand, facilities, rooms, sc.tables["commuting_ties"])
     stays = _shared_rooms(sc, rng, stays, sc.tables["_person_ids"])

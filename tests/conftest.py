@@ -1,0 +1,37 @@
+"""Shared fixtures: one demo database built through the CLI, exactly as a user builds it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sitrep import PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_db_path(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "sitrep.duckdb"
+    result = subprocess.run(
+        [sys.executable, "-m", "sitrep", "build-demo", "--out", str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.exists()
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo(demo_db_path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(demo_db_path), read_only=True)
+    yield con
+    con.close()
+
+
+def scalar(con, sql: str, **params):
+    return con.execute(sql, params).fetchone()[0]
