@@ -15,7 +15,7 @@ from tests.conftest import scalar
 
 
 def _fingerprint(tables: dict[str, pd.DataFrame]) -> dict[str, str]:
-    return {name: hashlib.sha256(pd.util.hash_pandas_object(frame.astype(str), index=False).values.tobytes()).hexdigest()
+    return {name: hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).values.tobytes()).hexdigest()
             for name, frame in tables.items() if not name.startswith("_")}
 
 

@@ -9,7 +9,8 @@ create table testing_rounds (
     check (deadline_at > started_at)
 );
 
--- One row per round and place: the risk level there decides the pooling (003 #52).
+-- One row per round, township and risk level: a township with a sealed compound has a high-risk
+-- part (door-to-door, single tubes), a medium-risk part (1:5) and the rest low-risk (1:10) (003 #52).
 create table testing_round_targets (
     round_id           varchar not null,
     district_code      varchar not null,
@@ -17,7 +18,7 @@ create table testing_round_targets (
     risk_level         varchar not null check (risk_level in ('high', 'medium', 'low')),
     pool_size          integer not null check (pool_size in (1, 5, 10, 20)),
     target_population  integer not null check (target_population >= 0),
-    primary key (round_id, township_code)
+    primary key (round_id, township_code, risk_level)
 );
 
 -- Progress reports, cumulative counts, every 2 hours per district.

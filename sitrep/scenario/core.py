@@ -36,7 +36,7 @@ SCALES = {
     "demo": Scale("demo", target_cases=750, close_contacts_mean=16.0, secondary_per_close=1.3,
                   screening_tasks=20_000, domestic_arrivals=25_000,
                   citywide_round=False, person_samples=False),
-    "city": Scale("city", target_cases=9_000, close_contacts_mean=16.0, secondary_per_close=1.5,
+    "city": Scale("city", target_cases=9_000, close_contacts_mean=24.0, secondary_per_close=2.0,
                   screening_tasks=300_000, domestic_arrivals=200_000,
                   citywide_round=True, person_samples=True),
 }

@@ -1,18 +1,22 @@
 """Mass testing: rounds and their targets, 2-hourly progress, tubes, sampling sites, occupations.
 
-Each epicenter district runs district-wide rounds (003 #52): the first 12 h after its cluster
-was detected, then 2 days apart, later 3 and 4 days. Each township is pooled as its risk
-level at the round's start asks (the highest level of the risk areas in force there):
-high-risk door to door in single tubes, medium 1:5, low 1:10. The last round is a joint
-round of the four epicenter districts, still running at the end of the data (at city scale
-a citywide round of all 38 units instead). Progress reports are counted from the tubes, so
-the two always agree.
+Each epicenter district runs rounds (003 #52): the first 12 h after its cluster was
+detected, district-wide; then 2 days apart, later 3 and 4 days, targeted ('areas' scope) at
+the townships with a risk area in force and their nearest neighbours. The last round is a
+joint district-wide round of the four epicenter districts, still running at the end of the
+data (at city scale a citywide round of all 38 units instead).
+
+Each township is split by the risk areas in force at the round's start: the residents of
+its high-risk areas (sealed compounds) are swabbed door to door in single tubes, those of
+its medium-risk areas (the rest of those communities) pooled 1:5, everyone else 1:10; the
+targets hold one row per round, township and level. Progress reports are counted from the
+tubes, so the two always agree.
 
 Deliberate breaches, so that every red of rulebook section 4 shows, now and in the past:
-a township pooled other than its level asks (TEST-POOL), a slow district whose round runs
-past 24 h (TEST-ROUND), late and missing 2-hourly reports (TEST-CADENCE), communities of
-3,000+ residents without a sampling point (TEST-SITES) and days when not every worker of
-an occupation was tested (TEST-OCCUP).
+a medium-risk part pooled 1:10 (TEST-POOL), a slow district whose round runs past 24 h
+(TEST-ROUND), late and missing 2-hourly reports (TEST-CADENCE), communities of 3,000+
+residents without a sampling point (TEST-SITES) and days when not every worker of an
+occupation was tested (TEST-OCCUP).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ EPICENTERS = {
 }
 FIRST_ROUND_AFTER_H = 12
 ROUND_GAP_DAYS = [2, 2, 3, 3, 4]           # then 4 days apart
+AREA_ROUND_NEIGHBOURS = 3                  # a targeted round: risk-area townships + 3 nearest
 ROUND_DEADLINE_H = 24                      # 003 #52: a round is done within 24 hours
 REPORT_EVERY_H = 2                         # 003 #52: progress reported every 2 hours
 CITYWIDE_START = pd.Timestamp("2022-08-04 20:00")
@@ -40,7 +45,6 @@ JOINT_ROUND_BEFORE_END_H = 10              # the joint round began 10 h before t
 
 POOL_FOR_LEVEL = {"high": 1, "medium": 5, "low": 10}
 LEVEL_RANK = {"low": 1, "medium": 2, "high": 3}
-LEVEL_OF_RANK = {v: k for k, v in LEVEL_RANK.items()}
 
 # Hours a district takes to swab everyone on its list; results follow 2.5-9 h later, so
 # most districts finish a round in 14-22 h. A slow district misses the 24 h deadline.
@@ -93,13 +97,15 @@ def generate(sc: Scenario) -> dict[str, pd.DataFrame]:
     communities = sc.tables["communities"]
     cases = _frame(sc, "cases", ["district_code", "community_code", "found_in", "sampled_at",
                                  "prelim_positive_at"])
-    risk_areas = _frame(sc, "risk_areas", ["township_code", "level", "designated_at", "lifted_at"])
+    risk_areas = _frame(sc, "risk_areas", ["township_code", "community_code", "level",
+                                           "residents", "designated_at", "lifted_at"])
 
     list_size = _list_sizes(townships)
-    rounds = _rounds(sc, districts)
-    targets = _targets(rng, rounds, townships, risk_areas, list_size)
+    rounds = _coverage(_rounds(sc, districts), townships, risk_areas)
+    parts = _community_parts(rounds, communities, risk_areas, list_size)
+    targets = _targets(rng, rounds, townships, parts, list_size)
     rd = _round_districts(sc, rng, rounds, targets)
-    rc = _round_communities(rd, targets, communities, list_size)
+    rc = _round_communities(rd, targets, parts)
     tubes = _tubes(sc, sc.rng("testing.tubes"), rd, rc, cases)
     reports = _reports(sc, sc.rng("testing.reports"), rd, rc, tubes)
     samples = _samples(sc, sc.rng("testing.samples"), rd, tubes)
@@ -194,8 +200,10 @@ def _rounds(sc: Scenario, districts: pd.DataFrame) -> pd.DataFrame:
         # District rounds stop where the final (joint or citywide) round takes over.
         while start + pd.Timedelta(hours=ROUND_DEADLINE_H) <= final_start:
             n += 1
+            # The first round is district-wide, later ones target the risk areas (_coverage).
+            kind, scope = ("区域", "districts") if n == 1 else ("风险区域及周边", "areas")
             rows.append(dict(round_id=f"R{code}-{n:02d}",
-                             name_zh=f"{names[code]}第{n}轮区域核酸检测", scope="districts",
+                             name_zh=f"{names[code]}第{n}轮{kind}核酸检测", scope=scope,
                              started_at=start, districts=[code], final=False))
             start += pd.Timedelta(days=ROUND_GAP_DAYS[min(n - 1, len(ROUND_GAP_DAYS) - 1)])
     if citywide:
@@ -212,35 +220,119 @@ def _rounds(sc: Scenario, districts: pd.DataFrame) -> pd.DataFrame:
     return rounds
 
 
-def _township_levels(risk_areas: pd.DataFrame, at: pd.Timestamp) -> pd.Series:
-    """Rank of the highest risk level among the areas in force in each township at a moment."""
-    active = risk_areas[(risk_areas["designated_at"] <= at)
-                        & (risk_areas["lifted_at"].isna() | (risk_areas["lifted_at"] > at))]
-    return active["level"].map(LEVEL_RANK).groupby(active["township_code"]).max()
+def _coverage(rounds: pd.DataFrame, townships: pd.DataFrame,
+              risk_areas: pd.DataFrame) -> pd.DataFrame:
+    """The townships each round covers. A district's first round and the final (joint or
+    citywide) round cover all their districts' townships; later district rounds are targeted
+    ('areas'): the townships with a risk area in force at the round's start and, around each,
+    its AREA_ROUND_NEIGHBOURS nearest townships of the same district. A later round with no
+    risk area left in its district is not held."""
+    rounds = rounds.copy()
+    towns = townships[["township_code", "district_code", "centroid_lon", "centroid_lat"]]
+    covered = []
+    for r in rounds.itertuples():
+        t = towns[towns["district_code"].isin(r.districts)]
+        if r.scope != "areas":
+            covered.append(t["township_code"].to_numpy())
+            continue
+        hit = t["township_code"].isin(_in_force(risk_areas, r.started_at)["township_code"])
+        hit = hit.to_numpy()
+        take = hit.copy()
+        # Distances in km (equirectangular; townships of one district are close together).
+        x = t["centroid_lon"].to_numpy() * np.cos(np.radians(t["centroid_lat"].mean())) * 111.0
+        y = t["centroid_lat"].to_numpy() * 111.0
+        for i in np.flatnonzero(hit):
+            d = np.hypot(x - x[i], y - y[i])
+            take[np.argsort(d, kind="stable")[:AREA_ROUND_NEIGHBOURS + 1]] = True
+        covered.append(t["township_code"].to_numpy()[take])
+    rounds["townships"] = covered
+    held = np.array([len(c) > 0 for c in covered])
+    return rounds[held].reset_index(drop=True)
+
+
+def _in_force(risk_areas: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    """The risk areas in force at a moment: designated_at <= at < lifted_at (or not lifted)."""
+    return risk_areas[(risk_areas["designated_at"] <= at)
+                      & (risk_areas["lifted_at"].isna() | (risk_areas["lifted_at"] > at))]
+
+
+def _community_parts(rounds: pd.DataFrame, communities: pd.DataFrame, risk_areas: pd.DataFrame, list_size: pd.Series) -> pd.DataFrame:
+    """One row per round, community and risk level with people on its list (people > 0).
+
+    A community holding a high-risk area in force at the round's start splits in three: the
+    residents of its high-risk areas (door to door, single tubes), those of its medium-risk
+    area (1:5) and anyone left on its list (low, 1:10); every other community is low. Area
+    residents are capped by the community's list so the parts always add up to it.
+    """
+    comm = communities[["community_code", "township_code"]].copy()
+    comm["people"] = _community_list_sizes(communities, list_size)
+    areas = risk_areas[risk_areas["level"].isin(["high", "medium"])
+                       & risk_areas["community_code"].notna()]
+    out = []
+    for r in rounds.itertuples():
+        c = comm[comm["township_code"].isin(r.townships)]
+        active = _in_force(areas, r.started_at)
+        left = c["people"].to_numpy("int64")
+        for level in ("high", "medium", "low"):
+            if level == "low":
+                n = left
+            else:
+                at_level = active[active["level"] == level]
+                residents = at_level.groupby("community_code")["residents"].sum()
+                n = np.minimum(c["community_code"].map(residents).fillna(0).to_numpy("int64"), left)
+                left = left - n
+            keep = n > 0
+            out.append(pd.DataFrame({"round_id": r.round_id,
+                                     "township_code": c["township_code"].to_numpy()[keep],
+                                     "community_code": c["community_code"].to_numpy()[keep],
+                                     "risk_level": level, "people": n[keep]}))
+    return pd.concat(out, ignore_index=True)
 
 
 def _targets(rng: np.random.Generator, rounds: pd.DataFrame, townships: pd.DataFrame,
-             risk_areas: pd.DataFrame, list_size: pd.Series) -> pd.DataFrame:
-    parts = []
+             parts: pd.DataFrame, list_size: pd.Series) -> pd.DataFrame:
+    """One row per round, township and risk level (people > 0): the high and medium parts are
+    the residents of the areas in force at the round's start, the low part the rest of the
+    township's list. A township without any community is a single low part, as listed."""
+    sums = parts.groupby(["round_id", "township_code", "risk_level"])["people"].sum()
+    out = []
     for r in rounds.itertuples():
-        t = townships.loc[townships["district_code"].isin(r.districts),
-                          ["district_code", "township_code"]].copy()
-        t.insert(0, "round_id", r.round_id)
-        rank = t["township_code"].map(_township_levels(risk_areas, r.started_at)).fillna(1)
-        t["risk_level"] = rank.astype(int).map(LEVEL_OF_RANK)
-        t["pool_size"] = t["risk_level"].map(POOL_FOR_LEVEL).astype("int64")
-        t["target_population"] = t["township_code"].map(list_size).astype("int64")
-        t["final"] = r.final
-        parts.append(t)
-    targets = pd.concat(parts, ignore_index=True)
+        t = townships.loc[townships["township_code"].isin(r.townships),
+                          ["district_code", "township_code"]]
+        size = t["township_code"].map(list_size).to_numpy("int64")
+        left = size.copy()
+        for level in ("high", "medium", "low"):
+            if level == "low":
+                n = np.maximum(left, 0)
+            else:
+                key = pd.MultiIndex.from_arrays([np.full(len(t), r.round_id, dtype=object),
+                                                 t["township_code"].to_numpy(),
+                                                 np.full(len(t), level, dtype=object)])
+                n = sums.reindex(key).fillna(0).to_numpy("int64")
+                left = left - n
+            keep = n > 0
+            if level == "low":
+                keep |= size == 0        # an empty list still has its (low) row, as before
+            out.append(pd.DataFrame({
+                "round_id": r.round_id, "district_code": t["district_code"].to_numpy()[keep],
+                "township_code": t["township_code"].to_numpy()[keep], "risk_level": level,
+                "pool_size": POOL_FOR_LEVEL[level], "target_population": n[keep],
+                "final": r.final, "started_at": r.started_at}))
+    targets = pd.concat(out, ignore_index=True)
+    targets["pool_size"] = targets["pool_size"].astype("int64")
+    targets["target_population"] = targets["target_population"].astype("int64")
+    targets["rank"] = targets["risk_level"].map(LEVEL_RANK)
+    targets = targets.sort_values(["started_at", "round_id", "township_code", "rank"],
+                                  ascending=[True, True, True, False])
+    targets = targets.drop(columns=["started_at", "rank"]).reset_index(drop=True)
     _pool_breaches(rng, targets)
     return targets
 
 
 def _pool_breaches(rng: np.random.Generator, targets: pd.DataFrame) -> None:
-    """TEST-POOL: one township pooled other than its level asks, in the final round and in
-    one earlier round: a medium-risk township 1:10 where there is one, else a high-risk
-    township 1:5 (not door to door), else a low-risk one 1:20."""
+    """TEST-POOL: one part pooled other than its level asks, in the final round and in one
+    earlier round: a medium-risk part 1:10 (the clearest breach); only where a round has no
+    medium part at all, a high-risk part 1:5 (not door to door), else a low-risk one 1:20."""
     for final in (True, False):
         rows = targets[targets["final"] == final]
         for level, pool in (("medium", 10), ("high", 5), ("low", 20)):
@@ -277,16 +369,17 @@ def _round_districts(sc: Scenario, rng: np.random.Generator, rounds: pd.DataFram
     return rd
 
 
-def _round_communities(rd: pd.DataFrame, targets: pd.DataFrame, communities: pd.DataFrame,
-                       list_size: pd.Series) -> pd.DataFrame:
-    """One row per round and community: the people on its list and the township's pool."""
-    comm = communities[["community_code", "township_code"]].copy()
-    comm["people"] = _community_list_sizes(communities, list_size)
-    rc = targets[["round_id", "district_code", "township_code", "pool_size"]].merge(
-        comm, on="township_code")
+def _round_communities(rd: pd.DataFrame, targets: pd.DataFrame,
+                       parts: pd.DataFrame) -> pd.DataFrame:
+    """One row per round, community and risk level: its people and the pool its township's
+    part of that level is given (the target's pool_size, breaches included)."""
+    rc = parts.merge(targets[["round_id", "district_code", "township_code", "risk_level",
+                              "pool_size"]], on=["round_id", "township_code", "risk_level"])
     key = rd[["round_id", "district_code"]].assign(rd=np.arange(len(rd), dtype="int32"))
     rc = rc.merge(key, on=["round_id", "district_code"])
-    rc = rc.sort_values(["rd", "community_code"]).reset_index(drop=True)
+    rc["rank"] = rc["risk_level"].map(LEVEL_RANK).astype("int8")
+    rc = rc.sort_values(["rd", "community_code", "rank"], ascending=[True, True, False])
+    rc = rc.reset_index(drop=True)
     rc["tubes"] = -(-rc["people"] // rc["pool_size"])
     rc["first_tube"] = rc["tubes"].cumsum() - rc["tubes"]
     return rc
@@ -310,8 +403,9 @@ def _community_list_sizes(communities: pd.DataFrame, list_size: pd.Series) -> np
 
 def _tubes(sc: Scenario, rng: np.random.Generator, rd: pd.DataFrame, rc: pd.DataFrame,
            cases: pd.DataFrame) -> dict:
-    """Every person on a community's list in tubes of the township's pool size, the last
-    tube of a community holding the rest. Times are minutes since the scenario start."""
+    """Every person of each part of a community (high, medium, low) in tubes of that part's
+    pool size, the last tube of a part holding the rest. Times are minutes since the
+    scenario start."""
     people = rc["people"].to_numpy("int64")
     pool = rc["pool_size"].to_numpy("int64")
     n_tubes = rc["tubes"].to_numpy("int64")
@@ -354,8 +448,8 @@ def _positive_pools(sc: Scenario, rd: pd.DataFrame, rc: pd.DataFrame, cases: pd.
                     sampled: np.ndarray, received: np.ndarray, resulted: np.ndarray,
                     positive: np.ndarray) -> None:
     """A social-surface case swabbed during a round in its community makes one pool of that
-    community positive: the pool swabbed nearest its sampling time takes the case's times,
-    its result coming no later than the case's preliminary positive."""
+    community positive (of its highest risk part): the pool swabbed nearest its sampling time
+    takes the case's times, its result coming no later than the case's preliminary positive."""
     social = cases[(cases["found_in"] == "social") & cases["community_code"].notna()
                    & cases["sampled_at"].notna() & cases["prelim_positive_at"].notna()]
     if not len(social):
@@ -366,9 +460,11 @@ def _positive_pools(sc: Scenario, rd: pd.DataFrame, rc: pd.DataFrame, cases: pd.
                          p=_minutes(sc, social["prelim_positive_at"]))
     hits = hits.merge(windows, on="district_code")
     hits = hits[(hits["start_min"] <= hits["s"]) & (hits["s"] <= hits["end_min"])]
-    hits = hits.merge(rc[["rd", "community_code", "tubes", "first_tube"]],
-                      on=["rd", "community_code"])
-    hits = hits[hits["tubes"] > 0]
+    # Where the community is split by risk level, the case's pool is in its highest part (the
+    # sealed compound, its own door-to-door tube); rc lists a community's parts highest first.
+    parts = rc.loc[rc["tubes"] > 0, ["rd", "community_code", "tubes", "first_tube"]]
+    parts = parts.drop_duplicates(["rd", "community_code"])
+    hits = hits.merge(parts, on=["rd", "community_code"])
     for lo, n, s, p in zip(hits["first_tube"], hits["tubes"], hits["s"], hits["p"]):
         i = lo + int(np.argmin(np.abs(sampled[lo:lo + n].astype("int64") - s)))
         to_lab, to_result = received[i] - sampled[i], resulted[i] - sampled[i]
@@ -559,7 +655,7 @@ def _occupational(sc: Scenario, rng: np.random.Generator, districts: pd.DataFram
             rows.append((code, occupation, tier, max(int(round(w / 10_000 * per_10k)), 5)))
     base = pd.DataFrame(rows, columns=["district_code", "occupation", "risk_tier", "workers"])
     grid = base.merge(pd.DataFrame({"test_date": dates}), how="cross")
-    due_day = (grid["risk_tier"] == "high") | grid["test_date"].dt.dayofweek.isin(TWICE_A_WEEK_DAYS)
+    due_day = (grid["risk_tier"] == "high") | grid["test_date"].dt.day_of_week.isin(TWICE_A_WEEK_DAYS)
     grid = grid[due_day].reset_index(drop=True)
     n = len(grid)
     due = np.round(grid["workers"].to_numpy() * rng.normal(1.0, 0.03, n))
