@@ -14,7 +14,8 @@ from playwright.sync_api import sync_playwright
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
 
 
-def screenshot(url: str, out: str, width: int = 1400, height: int = 1000) -> tuple[list[str], list[str]]:
+def screenshot(url: str, out: str, width: int = 1400, height: int = 1000) -> tuple[list[str], list[str], list[str]]:
+    """Returns (requests off the machine, console errors, texts of Streamlit exception boxes)."""
     off_machine, console_errors = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
@@ -29,12 +30,14 @@ def screenshot(url: str, out: str, width: int = 1400, height: int = 1000) -> tup
         page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
         page.wait_for_timeout(1500)  # let charts draw
         page.screenshot(path=out, full_page=True)
+        exceptions = page.locator("[data-testid='stException']").all_inner_texts()
         browser.close()
-    return off_machine, console_errors
+    return off_machine, console_errors, exceptions
 
 
 if __name__ == "__main__":
-    off, errors = screenshot(sys.argv[1], sys.argv[2])
+    off, errors, exceptions = screenshot(sys.argv[1], sys.argv[2])
     print("requests off the machine:", off or "none")
     print("console errors:", errors or "none")
-    sys.exit(1 if off or errors else 0)
+    print("exceptions shown:", exceptions or "none")
+    sys.exit(1 if off or errors or exceptions else 0)
