@@ -15,6 +15,7 @@ import duckdb
 from sitrep import QUERIES_DIR
 
 SCHEMA_DIR = QUERIES_DIR / "schema"
+STAGING_DIR = QUERIES_DIR / "staging"
 
 
 def schema_files() -> list[Path]:
@@ -24,6 +25,30 @@ def schema_files() -> list[Path]:
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for path in schema_files():
         con.execute(path.read_text(encoding="utf-8"))
+
+
+def staging_files() -> list[Path]:
+    return sorted(STAGING_DIR.glob("*.sql"))
+
+
+def install_staging_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Staging models (queries/staging/NAME.sql, plain selects) as temporary views NAME.
+
+    Temporary, so they work on read-only connections and on databases built before a
+    view changed; each connection or cursor installs its own. A view that reads another
+    is created after it (passes until every view stands).
+    """
+    pending = staging_files()
+    while pending:
+        failed = []
+        for path in pending:
+            try:
+                con.execute(f"create or replace temp view {path.stem} as\n{path.read_text(encoding='utf-8')}")
+            except duckdb.CatalogException:
+                failed.append(path)
+        if len(failed) == len(pending):
+            raise RuntimeError(f"staging views that cannot be created: {[p.stem for p in failed]}")
+        pending = failed
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -50,6 +75,7 @@ class ReadPool:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             cur = self._con.cursor()
+            install_staging_views(cur)
             self._local.cursor = cur
         return cur
 

@@ -1,25 +1,60 @@
 """Load a query from queries/NAME.sql, bind its named parameters and return a DataFrame.
 
-Values are always bound ($as_of, $district_code, ...), never pasted into SQL text.
+Values are always bound, never pasted into SQL text. A query names what it needs as
+`$name`; the runner supplies exactly those: the caller's values ($as_of, $district_code,
+$township_code, ...) and, for any other name, the setting of that name (settings.toml).
+The place filter defaults to none (the whole city).
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from sitrep import QUERIES_DIR
+from sitrep import settings as settings_module
+
+_PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_COMMENT = re.compile(r"--[^\n]*")
+PLACE_FILTERS = ("district_code", "township_code")
 
 
 @lru_cache(maxsize=None)
 def sql_text(name: str) -> str:
     path = (QUERIES_DIR / f"{name}.sql").resolve()
-    if QUERIES_DIR.resolve() not in path.parents:
-        raise ValueError(f"query name outside queries/: {name!r}")
+    if QUERIES_DIR.resolve() not in path.parents or not path.exists():
+        raise ValueError(f"no query named {name!r} under queries/")
     return path.read_text(encoding="utf-8")
 
 
-def run(con: duckdb.DuckDBPyConnection, name: str, **params) -> pd.DataFrame:
-    return con.execute(sql_text(name), params).df()
+@lru_cache(maxsize=None)
+def parameters(name: str) -> tuple[str, ...]:
+    """The $names a query uses, in order of first use (comments ignored)."""
+    seen: dict[str, None] = {}
+    for match in _PARAMETER.finditer(_COMMENT.sub("", sql_text(name))):
+        seen.setdefault(match.group(1))
+    return tuple(seen)
+
+
+def bind(name: str, given: dict[str, Any], settings: dict[str, Any] | None = None) -> dict[str, Any]:
+    settings = settings if settings is not None else settings_module.values()
+    bound = {}
+    for param in parameters(name):
+        if param in given:
+            bound[param] = given[param]
+        elif param in PLACE_FILTERS:
+            bound[param] = None
+        elif param in settings:
+            bound[param] = settings[param]
+        else:
+            raise ValueError(f"query {name!r} needs ${param}: pass it or define it in settings.toml")
+    return bound
+
+
+def run(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | None = None,
+        **params: Any) -> pd.DataFrame:
+    return con.execute(sql_text(name), bind(name, params, settings)).df()

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from sitrep import PROJECT_ROOT
+from sitrep.db import install_staging_views
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +30,7 @@ def demo_db_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def demo(demo_db_path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(demo_db_path), read_only=True)
+    install_staging_views(con)
     yield con
     con.close()
 

@@ -1,0 +1,67 @@
+"""Thresholds from settings.toml, with an operator's overrides.
+
+settings.toml documents every setting (value, unit, doc, source). Overrides are plain
+`name = value` lines in settings.local.toml beside it or in the file named by the
+environment variable SITREP_SETTINGS; an override of an unknown name is an error.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sitrep import PROJECT_ROOT
+
+SETTINGS_FILE = PROJECT_ROOT / "settings.toml"
+LOCAL_OVERRIDES = PROJECT_ROOT / "settings.local.toml"
+REQUIRED_FIELDS = ("value", "unit", "doc", "source")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    value: Any
+    unit: str
+    doc: str
+    source: str
+    overridden: bool = False
+
+
+def _read(path: Path) -> dict:
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def load_settings(path: Path = SETTINGS_FILE, overrides: Path | None = None) -> dict[str, Setting]:
+    documented = _read(path)
+    settings = {}
+    for name, entry in documented.items():
+        missing = [f for f in REQUIRED_FIELDS if not isinstance(entry, dict) or f not in entry]
+        if missing:
+            raise ValueError(f"{path}: setting {name!r} lacks {', '.join(missing)}")
+        settings[name] = Setting(name, entry["value"], entry["unit"], entry["doc"], entry["source"])
+    if overrides is None:
+        env = os.environ.get("SITREP_SETTINGS")
+        overrides = Path(env) if env else (LOCAL_OVERRIDES if LOCAL_OVERRIDES.exists() else None)
+    if overrides is not None:
+        for name, value in _read(overrides).items():
+            if name not in settings:
+                raise ValueError(f"{overrides}: unknown setting {name!r}; known: {', '.join(sorted(settings))}")
+            old = settings[name]
+            if type(value) is not type(old.value) and not (isinstance(value, (int, float)) and isinstance(old.value, (int, float))):
+                raise ValueError(f"{overrides}: setting {name!r} must be like {old.value!r}, got {value!r}")
+            settings[name] = Setting(name, value, old.unit, old.doc, old.source, overridden=True)
+    return settings
+
+
+@lru_cache(maxsize=1)
+def current() -> dict[str, Setting]:
+    return load_settings()
+
+
+def values(settings: dict[str, Setting] | None = None) -> dict[str, Any]:
+    return {name: s.value for name, s in (settings or current()).items()}
