@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from sitrep import QUERIES_DIR
+from sitrep import QUERIES_DIR, registry
 from sitrep import settings as settings_module
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
@@ -58,3 +58,24 @@ def bind(name: str, given: dict[str, Any], settings: dict[str, Any] | None = Non
 def run(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | None = None,
         **params: Any) -> pd.DataFrame:
     return con.execute(sql_text(name), bind(name, params, settings)).df()
+
+
+CLOCK_PARAMETERS = ("rule_id", "limit_hours")
+
+
+def run_metric(con: duckdb.DuckDBPyConnection, metric_id: str, settings: dict[str, Any] | None = None,
+               query: str | None = None, **params: Any) -> pd.DataFrame:
+    """Run the query of a registry entry (metrics.toml) for metric_id.
+
+    A query shared by several rules (metrics/timeliness) names the rule as $rule_id and its
+    limit as $limit_hours: those are bound to metric_id and to the setting named in the
+    entry's `threshold`. `query` runs another file with the same binding (a drill-through such
+    as details/timeliness_items). Everything else is bound as `run` binds it.
+    """
+    entry = registry.metric(metric_id)
+    name = query or entry.query
+    used = parameters(name)
+    if any(p in used for p in CLOCK_PARAMETERS):
+        values = settings if settings is not None else settings_module.values()
+        params = {"rule_id": metric_id, "limit_hours": values[entry.threshold], **params}
+    return run(con, name, settings, **params)
