@@ -1,0 +1,16 @@
+-- Testing rounds per district (rulebook §4; 003 #52): one row per round and district, with the
+-- round's start and deadline and the district's target, the people on its lists summed over the
+-- round's townships and risk levels. Progress is reported per round and district, so this is
+-- the unit a round is followed, and judged, in.
+
+select
+    t.round_id,
+    t.district_code,
+    r.scope,
+    r.started_at,
+    r.deadline_at,
+    cast(sum(t.target_population) as bigint) as target_population,
+    count(*) as targets
+from testing_round_targets t
+join testing_rounds r on r.round_id = t.round_id
+group by t.round_id, t.district_code, r.scope, r.started_at, r.deadline_at
