@@ -108,7 +108,7 @@ def _vaccination(sc: Scenario, rng) -> pd.DataFrame:
         pop = d["population_2020"]
         share_60 = rng.uniform(0.19, 0.28)
         residents_60 = int(pop * share_60) if pd.notna(pop) else None
-        full = rng.uniform(0.70, 0.93)
+        full = rng.uniform(0.84, 0.95)
         booster = full * rng.uniform(0.65, 0.85)
         for k, monday in enumerate(mondays):
             base = residents_60 if residents_60 is not None else int(rng.integers(90_000, 110_000))

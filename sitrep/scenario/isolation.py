@@ -169,7 +169,10 @@ def _arrivals(sc: Scenario, rng, districts, rooms, facilities):
     # Most register within hours; a few only after days, and a very few never (SCR-ARRIVAL).
     delay_h = rng.gamma(1.5, 3.0, n) + np.where(rng.random(n) < 0.03, rng.uniform(24, 120, n), 0.0)
     registered = arrivals["arrived_at"] + pd.to_timedelta(delay_h * 60, unit="m").round("min")
-    unregistered = (rng.random(n) < 0.004) | (registered > sc.data_end)
+    # Travellers from abroad come in a closed loop and are registered at the port.
+    registered = registered.where(arrivals["origin_kind"] == "key_area_domestic", arrivals["arrived_at"])
+    unregistered = ((rng.random(n) < 0.002) & (arrivals["origin_kind"] == "key_area_domestic")) \
+        | (registered > sc.data_end)
     arrivals["registered_at"] = registered.where(~unregistered)
     arrivals["travel_history_days"] = np.where(arrivals["origin_kind"] == "abroad", 28, 14)
     regions = np.where(rng.random(n) < 0.5, other_province_regions(rng, n), arrivals["district_code"])

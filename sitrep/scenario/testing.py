@@ -78,7 +78,7 @@ OCCUP_SHORT_SHARE = 0.012
 
 SITE_MIN_RESIDENTS = 3000                  # 003 #44: 3,000+ residents -> at least one point
 SITE_PER_RESIDENTS = 10_000
-SITE_MISSING_SHARE = 0.025
+SITE_MISSING_SHARE = 0.006
 SITES_OPEN_FROM = pd.Timestamp("2022-04-01 08:00")
 
 ROUND_COLUMNS = ["round_id", "name_zh", "scope", "started_at", "deadline_at"]

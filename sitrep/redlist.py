@@ -1,0 +1,59 @@
+"""The red list: every rule breaching its threshold at a moment, per district, with its value,
+threshold, since when, and the notice it comes from. The spine of the leadership screen.
+
+Each flagging metric of the registry (metrics.toml entries with `red_when`) runs once; its
+rows with is_red = true become red-list items. Rules whose rows are per round (TEST-ROUND,
+TEST-CADENCE) give one item per round and district.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from sitrep import registry
+from sitrep import settings as settings_module
+from sitrep.queries import run_metric
+
+COLUMNS = ["rule_id", "name_zh", "name_en", "district_code", "district_name_zh", "district_name_en",
+           "round_id", "value", "unit", "threshold", "threshold_unit", "red_since", "source", "red_when"]
+SECTION_ORDER = ["isolation", "contacts", "cases", "testing", "investigation", "screening", "risk_areas"]
+
+
+def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code: str | None = None,
+             township_code: str | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:
+    documented = settings_module.current()
+    items = []
+    for metric in registry.metrics().values():
+        if not metric.flags_red:
+            continue
+        frame = run_metric(con, metric.id, as_of=as_of, district_code=district_code,
+                           township_code=township_code, settings=settings)
+        red = frame[frame["is_red"].fillna(False).astype(bool)]
+        if red.empty:
+            continue
+        # The city row repeats what its districts show, unless no district row is red.
+        if red["district_code"].notna().any():
+            red = red[red["district_code"].notna()]
+        items.append(pd.DataFrame({
+            "rule_id": metric.id, "name_zh": metric.name_zh, "name_en": metric.name_en,
+            "district_code": red["district_code"].to_numpy(),
+            "round_id": red["round_id"].to_numpy() if "round_id" in red else None,
+            "value": red["value"].astype("float64").to_numpy(),
+            "threshold": red["threshold"].astype("float64").to_numpy() if "threshold" in red else None,
+            "unit": metric.unit,
+            "threshold_unit": documented[metric.threshold].unit if metric.threshold else None,
+            "red_since": pd.to_datetime(red["red_since"]).to_numpy(),
+            "source": metric.source, "red_when": metric.red_when, "section": metric.section,
+        }))
+    if not items:
+        return pd.DataFrame(columns=COLUMNS)
+    out = pd.concat(items, ignore_index=True)
+    names = con.execute("select district_code, name_zh, name_en from districts").df()
+    out = out.merge(names.rename(columns={"name_zh": "district_name_zh", "name_en": "district_name_en"}),
+                    on="district_code", how="left")
+    out["section_rank"] = out["section"].map({s: i for i, s in enumerate(SECTION_ORDER)})
+    out = out.sort_values(["section_rank", "rule_id", "district_code", "round_id"], na_position="first")
+    return out[COLUMNS].reset_index(drop=True)
