@@ -9,6 +9,7 @@ The place filter defaults to none (the whole city).
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -49,7 +50,9 @@ def bind(name: str, given: dict[str, Any], settings: dict[str, Any] | None = Non
         elif param in PLACE_FILTERS:
             bound[param] = None
         elif param in settings:
-            bound[param] = settings[param]
+            value = settings[param]
+            # Thresholds bind as exact decimals: 0.7 x 90 rooms is 63, not 63.000000000000007.
+            bound[param] = Decimal(repr(value)) if isinstance(value, float) else value
         else:
             raise ValueError(f"query {name!r} needs ${param}: pass it or define it in settings.toml")
     return bound

@@ -1,49 +1,25 @@
 -- ISO-USE: isolation-room usage per district and for the city at $as_of (rulebook §1; 003 #57).
 -- One row per district with commissioned rooms, plus the city row (district_code null).
--- A room counts once its facility passed assessment; a room holding two people counts once.
+-- A room counts once its facility passed assessment; a room holding two people counts once
+-- (stg_iso_room_changes gives both counts as +1/-1 changes).
 -- red_since: when usage last rose to the trigger and stayed there until $as_of.
 
-with commissioned_rooms as (
-    select room_id, district_code, commissioned_at
-    from stg_rooms
-    where commissioned_at <= $as_of
-      and (closed_at is null or closed_at > $as_of)
+with changes as (
+    select district_code, changed_at, rooms_delta, occupied_delta
+    from stg_iso_room_changes
+    where changed_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
 ),
 
-occupancy as (
-    -- Periods of each commissioned room, clipped to its commissioning and to $as_of.
-    select
-        c.room_id,
-        c.district_code,
-        greatest(o.occupied_from, c.commissioned_at) as occupied_from,
-        case when o.occupied_until <= $as_of then o.occupied_until end as occupied_until
-    from stg_room_occupancy o
-    join commissioned_rooms c on c.room_id = o.room_id
-    where o.occupied_from <= $as_of
-      and (o.occupied_until is null or o.occupied_until > c.commissioned_at)
-),
-
 usage_now as (
     select
-        c.district_code,
-        count(*) as rooms,
-        count(o.room_id) as rooms_occupied
-    from commissioned_rooms c
-    left join (
-        select distinct room_id from occupancy where occupied_until is null  -- open at $as_of
-    ) o on o.room_id = c.room_id
-    group by grouping sets ((c.district_code), ())
-),
-
-changes as (
-    -- Every change of occupied rooms (+1/-1) and of commissioned rooms, per district and city.
-    select district_code, occupied_from as changed_at, 1 as occupied_delta, 0 as rooms_delta from occupancy
-    union all
-    select district_code, occupied_until, -1, 0 from occupancy where occupied_until is not null
-    union all
-    select district_code, commissioned_at, 0, 1 from commissioned_rooms
+        district_code,
+        sum(rooms_delta) as rooms,
+        sum(occupied_delta) as rooms_occupied
+    from changes
+    group by grouping sets ((district_code), ())
+    having sum(rooms_delta) > 0 or grouping(district_code) = 1
 ),
 
 red_now as (
@@ -54,11 +30,11 @@ red_now as (
 
 changes_by_scope as (
     -- History is only needed where usage is red now (the city row has scope_code null).
-    select c.district_code as scope_code, c.changed_at, c.occupied_delta, c.rooms_delta
-    from changes c
-    where c.district_code in (select scope_code from red_now)
+    select district_code as scope_code, changed_at, rooms_delta, occupied_delta
+    from changes
+    where district_code in (select scope_code from red_now)
     union all
-    select null, changed_at, occupied_delta, rooms_delta
+    select null, changed_at, rooms_delta, occupied_delta
     from changes
     where exists (select 1 from red_now where scope_code is null)
 ),

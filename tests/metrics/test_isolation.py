@@ -614,3 +614,16 @@ def test_rooms_in_use_per_facility_add_up_to_iso_use_without_personal_data(db):
     use = db.row("metrics/iso_use", AS_OF, "500105")
     assert (listed["rooms_occupied"].sum(), listed["rooms"].sum()) == (use.numerator, use.denominator)
     assert not PERSONAL_COLUMNS & set(listed.columns)
+
+
+def test_an_operator_trigger_of_70_percent_is_compared_exactly(db):
+    """ISO-USE with room_usage_trigger overridden to 0.7: 63 of 90 rooms is exactly 70% and red
+    (in binary floating point 0.7 x 90 is 63.000000000000007, which would miss it)."""
+    from sitrep.settings import values
+
+    rooms = db.facility("F1", rooms=90)
+    for room in rooms[:63]:
+        db.insert("room_stays", room_id=room, check_in_at="2022-07-28 08:00")
+    settings = {**values(), "room_usage_trigger": 0.7}
+    row = db.metric("metrics/iso_use", AS_OF, settings=settings).query("district_code == '500105'").iloc[0]
+    assert row.numerator == 63 and bool(row.is_red)
