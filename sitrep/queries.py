@@ -75,10 +75,17 @@ def run_metric(con: duckdb.DuckDBPyConnection, metric_id: str, settings: dict[st
     entry's `threshold`. `query` runs another file with the same binding (a drill-through such
     as details/timeliness_items). Everything else is bound as `run` binds it.
     """
+    name, params = metric_parameters(metric_id, settings, query, **params)
+    return run(con, name, settings, **params)
+
+
+def metric_parameters(metric_id: str, settings: dict[str, Any] | None = None, query: str | None = None,
+                      **params: Any) -> tuple[str, dict[str, Any]]:
+    """The query a registry entry runs and the caller's values for it (see run_metric)."""
     entry = registry.metric(metric_id)
     name = query or entry.query
     used = parameters(name)
     if any(p in used for p in CLOCK_PARAMETERS):
         values = settings if settings is not None else settings_module.values()
         params = {"rule_id": metric_id, "limit_hours": values[entry.threshold], **params}
-    return run(con, name, settings, **params)
+    return name, params

@@ -8,6 +8,8 @@ TEST-CADENCE) give one item per round and district.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import duckdb
@@ -15,6 +17,7 @@ import pandas as pd
 
 from sitrep import registry
 from sitrep import settings as settings_module
+from sitrep.db import install_staging_views
 from sitrep.queries import run_metric
 
 COLUMNS = ["rule_id", "name_zh", "name_en", "district_code", "district_name_zh", "district_name_en",
@@ -25,12 +28,23 @@ SECTION_ORDER = ["isolation", "contacts", "cases", "testing", "investigation", "
 def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code: str | None = None,
              township_code: str | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:
     documented = settings_module.current()
+    flagging = [m for m in registry.metrics().values() if m.flags_red]
+
+    def evaluate(metric: registry.Metric) -> pd.DataFrame:
+        # Each thread reads through its own cursor; DuckDB runs them side by side.
+        cur = con.cursor()
+        install_staging_views(cur)
+        try:
+            return run_metric(cur, metric.id, as_of=as_of, district_code=district_code,
+                              township_code=township_code, settings=settings)
+        finally:
+            cur.close()
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        frames = list(pool.map(evaluate, flagging))
+
     items = []
-    for metric in registry.metrics().values():
-        if not metric.flags_red:
-            continue
-        frame = run_metric(con, metric.id, as_of=as_of, district_code=district_code,
-                           township_code=township_code, settings=settings)
+    for metric, frame in zip(flagging, frames):
         red = frame[frame["is_red"].fillna(False).astype(bool)]
         if red.empty:
             continue

@@ -8,7 +8,7 @@
 -- in their room, so no room's stays need sorting: a stay that begins while an earlier stay of its
 -- room is still there (earlier check-in, or the same check-in and a smaller stay_id) is an extra
 -- person until it ends or the last of those earlier stays ends. This gives the counts of
--- stg_room_occupancy (merged periods) without its window passes over every stay.
+-- merged occupancy periods without window passes over every stay.
 
 with rooms_counted as (
     -- When each room counts; counted_until is the far future while its facility is open.
