@@ -2,7 +2,41 @@
 
 import streamlit as st
 
+from sitrep import ui
+from sitrep.i18n import t
+
 st.set_page_config(page_title="Sitrep 疫情态势感知", page_icon="🛡️", layout="wide")
 
-pages = [st.Page("pages/home.py", title="总览 Overview", icon="🏠", default=True)]
-st.navigation(pages).run()
+view = ui.controls()
+PAGES = [
+    ("pages/overview.py", "page_overview", True),
+    ("pages/cases.py", "page_cases", False),
+    ("pages/contacts.py", "page_contacts", False),
+    ("pages/isolation.py", "page_isolation", False),
+    ("pages/testing.py", "page_testing", False),
+    ("pages/timeliness.py", "page_timeliness", False),
+    ("pages/risk_areas.py", "page_risk_areas", False),
+    ("pages/data.py", "page_data", False),
+]
+# No icons: emoji need a font the server-side screenshots lack, and material icons load a web font.
+pages = [st.Page(path, title=t(key, view.lang), default=default,
+                 url_path=path.removeprefix("pages/").removesuffix(".py"))
+         for path, key, default in PAGES]
+
+
+@st.fragment(run_every="30s")
+def follow_new_data() -> None:
+    """New data appears without a reload: when the database changes, run the page again."""
+    version = ui.data_version()
+    seen = st.session_state.setdefault("data_version", version)
+    if version != seen:
+        st.session_state["data_version"] = version
+        st.rerun()
+
+
+follow_new_data()
+navigation = st.navigation(pages)
+return_to = st.session_state.pop("return_to", None)
+if return_to:  # a page link opened before app.py had run once (see ui.current_view)
+    st.switch_page(return_to)
+navigation.run()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import math
+import pandas as pd
 
 UNKNOWN = {"zh": "未知", "en": "unknown"}
 
 
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, (list, tuple)) and bool(pd.isna(value)))
+
+
 def format_value(value, unit: str, lang: str = "zh") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return UNKNOWN[lang]
     if unit == "share":
         return f"{value:.1%}"
@@ -31,6 +35,6 @@ _SETTING_UNITS = {
 
 def format_threshold(value, setting_unit: str | None, lang: str = "zh") -> str:
     """A threshold in its setting's unit; a rule with no number shows nothing."""
-    if setting_unit is None or value is None or (isinstance(value, float) and math.isnan(value)):
+    if setting_unit is None or _missing(value):
         return ""
     return format_value(value, _SETTING_UNITS.get(setting_unit, "count"), lang)

@@ -1,17 +1,29 @@
-"""Streamlit glue shared by the pages: the database, built on first run, and its readers.
+"""Streamlit glue shared by the pages: the database and its readers, the global controls (as-of,
+place, language) kept in the URL, and the pieces every page draws the same way: a metric with
+its definition, a table with its CSV download.
 
 This is the only module of the package that imports Streamlit.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from sitrep import DEFAULT_DB_PATH
-from sitrep.db import ReadPool
+from sitrep import DEFAULT_DB_PATH, registry
+from sitrep.db import ReadPool, dataset_info
+from sitrep.export import csv_bytes, file_name
+from sitrep.formatting import format_threshold, format_value
+from sitrep.i18n import name_of, t
+from sitrep import queries
+from sitrep import redlist as redlist_module
+from sitrep.settings import current as current_settings
 
 
 def database_path() -> Path:
@@ -37,9 +49,231 @@ def _read_pool(path: str, modified_ns: int) -> ReadPool:
     return ReadPool(path)
 
 
+def data_version() -> int:
+    """Changes whenever the database file is rebuilt or written."""
+    path = database_path()
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
 def reader():
     """A cursor of this thread on the current database, building it first if missing."""
     path = database_path()
     if not path.exists():
         _build_once(str(path))
     return _read_pool(str(path), path.stat().st_mtime_ns).cursor()
+
+
+# --- the view: as-of, place and language, kept in the URL ----------------------------------
+
+@dataclass(frozen=True)
+class View:
+    as_of: pd.Timestamp
+    newest: pd.Timestamp          # the newest moment the data reaches
+    following: bool               # True: as_of follows the newest data; False: pinned
+    district_code: str | None
+    township_code: str | None
+    lang: str
+
+    @property
+    def place(self) -> dict:
+        return {"district_code": self.district_code, "township_code": self.township_code}
+
+
+def _parse_time(text: str | None) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(text) if text else None
+    except ValueError:
+        return None
+
+
+def controls() -> View:
+    """Sidebar controls, initialised from the URL and written back to it, so a copied link
+    reproduces the exact view. Called once per run, from app.py, before the page."""
+    con = reader()
+    info = dataset_info(con)
+    newest = pd.Timestamp(info["data_as_of"])
+    qp = st.query_params
+    state = st.session_state
+    if "view_ready" not in state:
+        pinned = _parse_time(qp.get("as_of"))
+        state["lang"] = qp.get("lang", "zh") if qp.get("lang") in ("zh", "en") else "zh"
+        state["follow"] = pinned is None
+        moment = pinned or newest
+        state["as_of_date"], state["as_of_time"] = moment.date(), moment.time()
+        state["district"] = qp.get("district", "")
+        state["township"] = qp.get("township", "")
+        state["view_ready"] = True
+
+    districts = con.execute("select district_code, name_zh, name_en from districts order by district_code").df()
+    with st.sidebar:
+        lang = st.radio("语言 Language", ["zh", "en"], key="lang", horizontal=True,
+                        format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+        st.toggle(t("follow_newest", lang), key="follow")
+        if state["follow"]:
+            as_of = newest
+        else:
+            day = st.date_input(t("date", lang), key="as_of_date")
+            moment = st.time_input(t("time", lang), key="as_of_time", step=dt.timedelta(minutes=30))
+            as_of = pd.Timestamp(dt.datetime.combine(day, moment))
+        names = dict(zip(districts["district_code"], districts["name_zh" if lang == "zh" else "name_en"]))
+        if state["district"] not in names:
+            state["district"] = ""
+        district = st.selectbox(t("district", lang), [""] + list(names), key="district",
+                                format_func=lambda c: names.get(c, t("whole_city", lang)))
+        township = ""
+        if district:
+            towns = con.execute("select township_code, name_zh from townships where district_code = ? "
+                                "order by township_code", [district]).df()
+            town_names = dict(zip(towns["township_code"], towns["name_zh"]))
+            if state["township"] not in town_names:
+                state["township"] = ""
+            township = st.selectbox(t("township", lang), [""] + list(town_names), key="township",
+                                    format_func=lambda c: town_names.get(c, t("whole_district", lang)))
+        else:
+            state["township"] = ""
+
+    wanted = {"lang": lang if lang != "zh" else None,
+              "as_of": None if state["follow"] else as_of.strftime("%Y-%m-%dT%H:%M"),
+              "district": district or None, "township": township or None}
+    for key, value in wanted.items():
+        if value is None and key in qp:
+            del qp[key]
+        elif value is not None and qp.get(key) != value:
+            qp[key] = value
+    view = View(as_of=as_of, newest=newest, following=bool(state["follow"]),
+                district_code=district or None, township_code=township or None, lang=lang)
+    state["view"] = view
+    return view
+
+
+def current_view() -> View:
+    """The view app.py set up for this run. On a fresh server whose first request is a page
+    link, Streamlit runs that page alone (pages/ reads as an old-style page folder until
+    app.py has called st.navigation once): go through app.py and come back to this page."""
+    if "view" not in st.session_state:
+        caller = Path(inspect.stack()[1].filename).resolve()
+        st.session_state["return_to"] = str(caller.relative_to(Path(__file__).resolve().parent.parent))
+        st.switch_page("app.py")
+    return st.session_state["view"]
+
+
+def as_of_caption(view: View) -> None:
+    """Every page says which moment its numbers are for, and how old the data is."""
+    age = pd.Timestamp.now() - pd.Timestamp(data_version(), unit="ns").tz_localize(None)
+    mode = t("following", view.lang) if view.following else t("pinned", view.lang)
+    st.caption(f"{t('as_of', view.lang)} **{view.as_of:%Y-%m-%d %H:%M}** (Asia/Shanghai) · {mode} · "
+               f"{t('data_as_of', view.lang)} {view.newest:%Y-%m-%d %H:%M} · "
+               f"{t('data_age', view.lang, age=_age_text(age, view.lang))} · {t('synthetic', view.lang)}")
+
+
+def _age_text(age: pd.Timedelta, lang: str) -> str:
+    minutes = max(0, int(age.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} 分钟" if lang == "zh" else f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} 小时" if lang == "zh" else f"{hours} h"
+    return f"{hours // 24} 天" if lang == "zh" else f"{hours // 24} days"
+
+
+# --- cached reads: the same question on the same data is answered once ----------------------
+# Keyed by the data version, so new data is never served from an old answer.
+
+@st.cache_data(max_entries=4000, show_spinner=False)
+def _run_cached(version: int, name: str, params: dict) -> pd.DataFrame:
+    return queries.run(reader(), name, **params)
+
+
+@st.cache_data(max_entries=4000, show_spinner=False)
+def _run_metric_cached(version: int, metric_id: str, params: dict) -> pd.DataFrame:
+    return queries.run_metric(reader(), metric_id, **params)
+
+
+@st.cache_data(max_entries=500, show_spinner=False)
+def _red_list_cached(version: int, as_of: pd.Timestamp, district_code, township_code) -> pd.DataFrame:
+    return redlist_module.red_list(reader(), as_of, district_code=district_code, township_code=township_code)
+
+
+def run(con, name: str, **params) -> pd.DataFrame:
+    """sitrep.queries.run through the cache (con is accepted for the same call shape)."""
+    return _run_cached(data_version(), name, params)
+
+
+def run_metric(con, metric_id: str, **params) -> pd.DataFrame:
+    """sitrep.queries.run_metric through the cache."""
+    return _run_metric_cached(data_version(), metric_id, params)
+
+
+def red_list(con, as_of: pd.Timestamp, district_code=None, township_code=None) -> pd.DataFrame:
+    return _red_list_cached(data_version(), as_of, district_code, township_code)
+
+
+# --- drawing metrics and tables the same way everywhere -------------------------------------
+
+def metric_frame(metric_id: str, view: View, as_of: pd.Timestamp | None = None, **extra) -> pd.DataFrame:
+    return run_metric(reader(), metric_id, as_of=as_of if as_of is not None else view.as_of, **view.place, **extra)
+
+
+def query_frame(name: str, view: View, **extra) -> pd.DataFrame:
+    return run(reader(), name, as_of=view.as_of, **view.place, **extra)
+
+
+def scope_row(frame: pd.DataFrame, view: View) -> pd.Series | None:
+    """The row for the place the viewer chose: the district's, or the city row."""
+    if frame.empty:
+        return None
+    if view.district_code and (frame["district_code"] == view.district_code).any():
+        return frame[frame["district_code"] == view.district_code].iloc[0]
+    city = frame[frame["district_code"].isna()]
+    return city.iloc[0] if len(city) else None
+
+
+def definition_text(metric_id: str, lang: str) -> str:
+    m = registry.metric(metric_id)
+    definition = m.definition_zh if lang == "zh" else m.definition_en
+    parts = [f"**{m.id} {name_of(m, lang)}**: {definition}"]
+    if m.threshold:
+        setting = current_settings()[m.threshold]
+        parts.append(f"{t('threshold', lang)}: {format_threshold(setting.value, setting.unit, lang)}"
+                     + (f" ({m.red_when})" if m.red_when else ""))
+    parts.append(f"{t('source', lang)}: {m.source}")
+    return "  \n".join(parts)
+
+
+def definition(metric_id: str, view: View) -> None:
+    st.caption(definition_text(metric_id, view.lang) + f"  \n{t('as_of', view.lang)} {view.as_of:%Y-%m-%d %H:%M}")
+
+
+def kpi(column, label: str, metric_id: str, value, unit: str, previous_day=None, previous_week=None,
+        view: View | None = None) -> None:
+    """A number with its change against the previous day and week, the arrow coloured by
+    whether the change is good (registry `good`), and its definition on hover."""
+    m = registry.metric(metric_id)
+    lang = view.lang if view else "zh"
+    delta, delta_text = None, ""
+    if previous_day is not None and value is not None and not pd.isna(previous_day) and not pd.isna(value):
+        delta = value - previous_day
+        delta_text = f"{format_delta(delta, unit)} {t('vs_day', lang)}"
+    week = ""
+    if previous_week is not None and value is not None and not pd.isna(previous_week) and not pd.isna(value):
+        week = f"{format_delta(value - previous_week, unit)} {t('vs_week', lang)}"
+    colour = {"down": "inverse", "up": "normal"}.get(m.good, "off") if delta else "off"
+    column.metric(label, format_value(value, unit, lang), delta=delta_text or None, delta_color=colour,
+                  help=definition_text(metric_id, lang) + (f"  \n{week}" if week else ""))
+    if week:
+        column.caption(week)
+
+
+def format_delta(delta, unit: str) -> str:
+    if unit == "share":
+        return f"{delta * 100:+.1f} pp"
+    if float(delta).is_integer():
+        return f"{int(delta):+,}"
+    return f"{delta:+,.1f}"
+
+
+def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, height: int | None = None) -> None:
+    """A table with its CSV download (UTF-8 with BOM, stamped with the as-of time)."""
+    st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
+    st.download_button(f"⬇ {t('download_csv', view.lang)}", data=csv_bytes(frame),
+                       file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")

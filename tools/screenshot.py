@@ -1,43 +1,108 @@
-"""Screenshot a page of the running app in headless Chromium (Debian's /usr/bin/chromium).
+"""Open pages of the running app in headless Chromium (Debian's /usr/bin/chromium), screenshot
+them, and report what a user would see go wrong:
 
-    python tools/screenshot.py http://localhost:8501/ docs/screenshot-home.png
+    python tools/screenshot.py http://localhost:8501 docs/ overview cases contacts
 
-Waits until Streamlit has finished running the script, then records any request that left
-the machine (there must be none) and any console error.
+For each page: requests that left the machine (there must be none), console errors, the text
+of any Streamlit exception box, and the time to interactive (from navigation until Streamlit
+has finished running the page), measured warm: each page is loaded once before it is timed.
 """
 
+from __future__ import annotations
+
+import re
 import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 from playwright.sync_api import sync_playwright
 
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# Streamlit's frontend first probes /<page>/_stcore/health and /host-config on a deep link and
+# gets 404 before it tries the root (streamlit/streamlit#7074, open upstream); those two are
+# expected. Any other failed request, and any other console error, counts.
+PROBE = re.compile(r"/[^/]+/_stcore/(health|host-config)$")
+FAILED_LOAD = "Failed to load resource: the server responded with a status of 404"
 
 
-def screenshot(url: str, out: str, width: int = 1400, height: int = 1000) -> tuple[list[str], list[str], list[str]]:
-    """Returns (requests off the machine, console errors, texts of Streamlit exception boxes)."""
-    off_machine, console_errors = [], []
+@dataclass
+class PageCheck:
+    url: str
+    screenshot: str
+    seconds_to_interactive: float
+    off_machine: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.off_machine or self.console_errors or self.exceptions)
+
+
+def _load(page, url: str) -> float:
+    started = time.perf_counter()
+    page.goto(url)
+    page.wait_for_selector("[data-testid='stApp']", timeout=120_000)
+    page.wait_for_timeout(300)  # the script run starts just after the app shell appears
+    page.wait_for_selector(DONE, timeout=120_000)
+    return time.perf_counter() - started
+
+
+def check_pages(base_url: str, paths: list[str], out_dir: str, width: int = 1400, height: int = 1000) -> list[PageCheck]:
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    results = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-quic",
-                                          "--disable-background-networking", "--disable-component-update",
-                                          "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": width, "height": height})
-        page.on("request", lambda r: None if urlparse(r.url).hostname in LOCAL_HOSTS
-                or urlparse(r.url).scheme in ("data", "blob") else off_machine.append(r.url))
-        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-        page.goto(url)
-        page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
-        page.wait_for_timeout(1500)  # let charts draw
-        page.screenshot(path=out, full_page=True)
-        exceptions = page.locator("[data-testid='stException']").all_inner_texts()
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": width, "height": height})
+        for path in paths:
+            page = context.new_page()
+            off, errors, probes, failed = [], [], [], []
+            page.on("request", lambda r, off=off: None if urlparse(r.url).hostname in LOCAL_HOSTS
+                    or urlparse(r.url).scheme in ("data", "blob") else off.append(r.url))
+            page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+            page.on("response", lambda r, probes=probes, failed=failed: None if r.status < 400 else
+                    (probes if r.status == 404 and PROBE.search(urlparse(r.url).path) else failed)
+                    .append(f"{r.status} {r.url}"))
+            url = f"{base_url.rstrip('/')}/{path}"
+            _load(page, url)                 # cold: caches fill
+            seconds = _load(page, url)       # warm: what a returning reader waits
+            page.wait_for_timeout(1500)      # let charts and the map draw
+            shot = str(Path(out_dir) / f"{path or 'overview'}.png")
+            page.screenshot(path=shot, full_page=True)
+            exceptions = page.locator("[data-testid='stException']").all_inner_texts()
+            expected = len(probes)
+            console = []
+            for text in errors:
+                if text.startswith(FAILED_LOAD) and expected:
+                    expected -= 1
+                else:
+                    console.append(text)
+            results.append(PageCheck(url, shot, seconds, list(off), console + failed, exceptions))
+            page.close()
         browser.close()
-    return off_machine, console_errors, exceptions
+    return results
+
+
+def screenshot(url: str, out: str) -> tuple[list[str], list[str], list[str]]:
+    """One page: (requests off the machine, console errors, exception texts)."""
+    parsed = urlparse(url)
+    base = f"{parsed.scheme}://{parsed.netloc}"
+    check = check_pages(base, [parsed.path.strip("/")], str(Path(out).parent))[0]
+    Path(check.screenshot).replace(out)
+    return check.off_machine, check.console_errors, check.exceptions
 
 
 if __name__ == "__main__":
-    off, errors, exceptions = screenshot(sys.argv[1], sys.argv[2])
-    print("requests off the machine:", off or "none")
-    print("console errors:", errors or "none")
-    print("exceptions shown:", exceptions or "none")
-    sys.exit(1 if off or errors or exceptions else 0)
+    base, out_dir, *paths = sys.argv[1:]
+    checks = check_pages(base, paths or [""], out_dir)
+    for c in checks:
+        print(f"{c.url:45s} {c.seconds_to_interactive:5.2f} s  off-machine: {len(c.off_machine)}  "
+              f"console errors: {len(c.console_errors)}  exceptions: {len(c.exceptions)}  -> {c.screenshot}")
+        for item in c.off_machine + c.console_errors + c.exceptions:
+            print("   ", item[:300])
+    sys.exit(0 if all(c.clean for c in checks) else 1)

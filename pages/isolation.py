@@ -1,0 +1,236 @@
+"""隔离房间 Isolation rooms: usage against the dispatch line, the reserve per 10,000 residents, the
+dispatch plan, days to the trigger, single occupancy and rooms used before assessment (rulebook §1)."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from sitrep import ui
+from sitrep.formatting import format_value
+from sitrep.i18n import t
+
+view = ui.current_view()
+lang = view.lang
+st.title(t("page_isolation", lang))
+ui.as_of_caption(view)
+
+DAY, WEEK = pd.Timedelta(days=1), pd.Timedelta(days=7)
+
+
+def scoped(metric_id: str, at: pd.Timestamp | None = None) -> pd.Series | None:
+    return ui.scope_row(ui.metric_frame(metric_id, view, as_of=at), view)
+
+
+def known(value):
+    """None for every flavour of missing (None, NaN, pd.NA, NaT)."""
+    return None if value is None or pd.isna(value) else value
+
+
+def field(row: pd.Series | None, column: str):
+    return None if row is None else known(row[column])
+
+
+def fmt(values, unit: str) -> list[str]:
+    """Readable values; unknown reads 未知 / unknown, never 0."""
+    return [format_value(known(v), unit, lang) for v in values]
+
+
+def is_red(row: pd.Series | None) -> bool:
+    return row is not None and not pd.isna(row["is_red"]) and bool(row["is_red"])
+
+
+def red_flags(column: pd.Series) -> list[str]:
+    return ["🔴" if (not pd.isna(v) and bool(v)) else ("" if not pd.isna(v) else t("unknown", lang)) for v in column]
+
+
+def red_note(row: pd.Series | None, text: str) -> None:
+    if is_red(row):
+        since = row["red_since"]
+        extra = "" if pd.isna(since) else " · " + t("cci_red_since", lang, time=f"{since:%Y-%m-%d %H:%M}")
+        st.error(f"🔴 {text}{extra}")
+
+
+def when(column: pd.Series) -> pd.Series:
+    return pd.to_datetime(column).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+
+
+def districts_only(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[frame["district_code"].notna()].reset_index(drop=True)
+
+
+districts = ui.reader().execute("select district_code, name_zh, name_en from districts").df()
+NAMES = dict(zip(districts["district_code"], districts["name_zh" if lang == "zh" else "name_en"]))
+
+
+def name(codes: pd.Series) -> pd.Series:
+    return codes.map(NAMES).fillna(codes)
+
+
+FACILITY_KINDS = {k: t(f"cci_facility_{k}", lang) for k in ("hotel", "purpose_built", "dormitory", "shelter")}
+PERSON_KINDS = {k: t(f"cci_kind_{k}", lang) for k in ("case", "close_contact", "secondary_contact", "other")}
+
+# --- usage against the dispatch line -----------------------------------------------------------------
+st.subheader(t("iso_use", lang))
+use = ui.metric_frame("ISO-USE", view)
+use_row = ui.scope_row(use, view)
+use_day, use_week = scoped("ISO-USE", view.as_of - DAY), scoped("ISO-USE", view.as_of - WEEK)
+cards = [("iso_use_city", "value", "share"), ("iso_rooms_occupied", "rooms_occupied", "count"),
+         ("iso_rooms", "rooms", "count")]
+for column, (label, col, unit) in zip(st.columns(len(cards)), cards):
+    ui.kpi(column, t(label, lang), "ISO-USE", field(use_row, col), unit, previous_day=field(use_day, col),
+           previous_week=field(use_week, col), view=view)
+red_note(use_row, t("iso_use", lang))
+per_district = districts_only(use).sort_values("value", ascending=False)
+if per_district.empty:
+    st.info(t("cci_no_rows", lang))
+else:
+    threshold = known(per_district["threshold"].dropna().iloc[0]) if per_district["threshold"].notna().any() else None
+    colours = ["#d62728" if (not pd.isna(r) and bool(r)) else "#1f77b4" for r in per_district["is_red"]]
+    fig = go.Figure(go.Bar(x=name(per_district["district_code"]), y=per_district["value"], marker_color=colours,
+                           customdata=per_district[["rooms_occupied", "rooms"]].to_numpy(),
+                           hovertemplate="%{x}<br>%{y:.1%}<br>%{customdata[0]:,.0f} / %{customdata[1]:,.0f}"
+                                         "<extra></extra>"))
+    if threshold is not None:
+        fig.add_hline(y=threshold, line_dash="dash", line_color="#d62728",
+                      annotation_text=t("iso_threshold_line", lang, value=format_value(threshold, "share", lang)),
+                      annotation_position="top left")
+    fig.update_layout(yaxis_tickformat=".0%", margin=dict(t=20, b=10, l=10, r=10), height=380,
+                      yaxis_title=t("iso_use_city", lang))
+    st.plotly_chart(fig, width="stretch", key="iso_use_chart")
+ui.definition("ISO-USE", view)
+
+# --- the dispatch plan -----------------------------------------------------------------------------
+st.subheader(t("iso_dispatch", lang))
+plan = ui.metric_frame("ISO-DISPATCH", view)
+if plan.empty:
+    st.success(t("iso_no_dispatch", lang))
+else:
+    yes_no = {True: t("cci_yes", lang), False: t("cci_no", lang)}
+    shown = pd.DataFrame({
+        t("iso_col_needy", lang): name(plan["needy_district_code"]),
+        t("iso_col_need_rooms", lang): plan["need_rooms"],
+        t("iso_col_rank", lang): plan["lender_rank"],
+        t("iso_col_lender", lang): name(plan["lender_district_code"]).fillna(""),
+        t("iso_col_distance", lang): plan["distance_km"].round(1),
+        t("iso_col_spare", lang): plan["spare_rooms"],
+        t("iso_col_cumulative", lang): plan["cumulative_spare_rooms"],
+        t("iso_col_covers", lang): plan["covers_need"].map(yes_no).fillna(""),
+        t("iso_col_covered", lang): plan["need_covered"].map(yes_no).fillna(""),
+    })
+    ui.table(shown, "iso_dispatch", view, key="iso-csv-dispatch")
+ui.definition("ISO-DISPATCH", view)
+
+# --- reserve per 10,000 residents ----------------------------------------------------------------
+st.subheader(t("iso_reserve", lang))
+reserve = ui.metric_frame("ISO-RESERVE", view)
+reserve_row = ui.scope_row(reserve, view)
+cards = [("iso_per_10k", "value", "per_10k"), ("iso_rooms", "rooms", "count"),
+         ("iso_population", "population", "count"), ("iso_shortfall", "shortfall_rooms", "count")]
+for column, (label, col, unit) in zip(st.columns(len(cards)), cards):
+    ui.kpi(column, t(label, lang), "ISO-RESERVE", field(reserve_row, col), unit, view=view)
+red_note(reserve_row, t("iso_reserve", lang))
+rows = districts_only(reserve)
+shown = pd.DataFrame({
+    t("cci_col_district", lang): name(rows["district_code"]),
+    t("iso_per_10k", lang): fmt(rows["value"], "per_10k"),
+    t("iso_rooms", lang): rows["rooms"],
+    t("iso_population", lang): fmt(rows["population"], "count"),
+    t("iso_shortfall", lang): fmt(rows["shortfall_rooms"], "count"),
+    t("cci_col_is_red", lang): red_flags(rows["is_red"]),
+})
+ui.table(shown, "iso_reserve", view, key="iso-csv-reserve", height=min(420, 38 + 35 * max(len(shown), 1)))
+ui.definition("ISO-RESERVE", view)
+
+# --- days to the trigger ------------------------------------------------------------------------
+st.subheader(t("iso_runway", lang))
+runway = ui.metric_frame("ISO-RUNWAY", view)
+runway_row = ui.scope_row(runway, view)
+
+
+def days_text(days, net) -> str:
+    if known(days) is None and known(net) is not None and net <= 0:
+        return t("iso_not_rising", lang)
+    return format_value(known(days), "days", lang)
+
+
+columns = st.columns(3)
+ui.kpi(columns[0], t("iso_days_trigger", lang), "ISO-RUNWAY", field(runway_row, "value"), "days", view=view)
+ui.kpi(columns[1], t("iso_days_full", lang), "ISO-RUNWAY", field(runway_row, "days_to_full"), "days", view=view)
+ui.kpi(columns[2], t("iso_net_per_day", lang), "ISO-RUNWAY", field(runway_row, "net_rooms_per_day"), "count", view=view)
+if runway_row is not None and field(runway_row, "value") is None and (field(runway_row, "net_rooms_per_day") or 0) <= 0:
+    st.caption(t("iso_not_rising", lang))
+red_note(runway_row, t("iso_runway", lang))
+rows = districts_only(runway).sort_values("value", na_position="last")
+shown = pd.DataFrame({
+    t("cci_col_district", lang): name(rows["district_code"]),
+    t("iso_days_trigger", lang): [days_text(d, n) for d, n in zip(rows["value"], rows["net_rooms_per_day"])],
+    t("iso_days_full", lang): [days_text(d, n) for d, n in zip(rows["days_to_full"], rows["net_rooms_per_day"])],
+    t("iso_net_per_day", lang): rows["net_rooms_per_day"].round(1),
+    t("iso_rooms_occupied", lang): rows["rooms_occupied"],
+    t("iso_rooms", lang): rows["rooms"],
+    t("cci_col_is_red", lang): red_flags(rows["is_red"]),
+})
+ui.table(shown, "iso_runway", view, key="iso-csv-runway", height=min(420, 38 + 35 * max(len(shown), 1)))
+ui.definition("ISO-RUNWAY", view)
+
+# --- single occupancy ----------------------------------------------------------------------------
+st.subheader(t("iso_single", lang))
+single = scoped("ISO-SINGLE")
+columns = st.columns(2)
+ui.kpi(columns[0], t("iso_rooms_shared", lang), "ISO-SINGLE", field(single, "rooms_shared"), "count",
+       previous_day=field(scoped("ISO-SINGLE", view.as_of - DAY), "rooms_shared"), view=view)
+ui.kpi(columns[1], t("iso_people_shared", lang), "ISO-SINGLE", field(single, "people"), "count", view=view)
+red_note(single, t("iso_single", lang))
+ui.definition("ISO-SINGLE", view)
+with st.expander(f"{t('iso_single_list', lang)} · {t('rows_behind', lang)}", expanded=is_red(single)):
+    rows = ui.query_frame("details/iso_single_rooms", view)
+    shown = pd.DataFrame({
+        t("cci_col_district", lang): name(rows["district_code"]),
+        t("cci_col_township_code", lang): rows["township_code"],
+        t("iso_col_facility", lang): rows["facility_id"],
+        t("iso_col_room", lang): rows["room_id"],
+        t("iso_col_people_in_room", lang): rows["people_in_room"],
+        t("iso_col_stay", lang): rows["stay_id"],
+        t("iso_col_person_kind", lang): rows["person_kind"].map(PERSON_KINDS).fillna(rows["person_kind"]),
+        t("iso_col_check_in", lang): when(rows["check_in_at"]),
+    })
+    ui.table(shown, "iso_single_rooms", view, key="iso-csv-single")
+
+# --- rooms used before assessment ---------------------------------------------------------------
+st.subheader(t("iso_commission", lang))
+commission = scoped("ISO-COMMISSION")
+columns = st.columns(3)
+for column, (label, col) in zip(columns, [("iso_commission_rooms", "rooms_in_use"),
+                                          ("iso_commission_facilities", "facilities"),
+                                          ("iso_people_shared", "people")]):
+    ui.kpi(column, t(label, lang), "ISO-COMMISSION", field(commission, col), "count", view=view)
+red_note(commission, t("iso_commission", lang))
+ui.definition("ISO-COMMISSION", view)
+with st.expander(f"{t('iso_commission_list', lang)} · {t('rows_behind', lang)}", expanded=is_red(commission)):
+    rows = ui.query_frame("details/iso_commission_rooms", view)
+    shown = pd.DataFrame({
+        t("cci_col_district", lang): name(rows["district_code"]),
+        t("cci_col_township_code", lang): rows["township_code"],
+        t("iso_col_facility", lang): rows["facility_id"],
+        t("iso_col_commissioned_at", lang): when(rows["commissioned_at"]),
+        t("iso_col_room", lang): rows["room_id"],
+        t("iso_col_people_in_room", lang): rows["people_in_room"],
+        t("iso_col_earliest_check_in", lang): when(rows["earliest_check_in_at"]),
+    })
+    ui.table(shown, "iso_commission_rooms", view, key="iso-csv-commission")
+
+# --- rooms in use per facility ------------------------------------------------------------------
+with st.expander(t("iso_in_use_list", lang)):
+    rows = ui.query_frame("details/iso_rooms_in_use", view)
+    shown = pd.DataFrame({
+        t("cci_col_district", lang): name(rows["district_code"]),
+        t("cci_col_township_code", lang): rows["township_code"],
+        t("iso_col_facility", lang): rows["facility_id"],
+        t("iso_col_kind", lang): rows["kind"].map(FACILITY_KINDS).fillna(rows["kind"]),
+        t("iso_col_commissioned_at", lang): when(rows["commissioned_at"]),
+        t("iso_rooms", lang): rows["rooms"],
+        t("iso_rooms_occupied", lang): rows["rooms_occupied"],
+        t("iso_col_people", lang): rows["people"],
+    })
+    ui.table(shown, "iso_rooms_in_use", view, key="iso-csv-in-use")
+    ui.definition("ISO-USE", view)

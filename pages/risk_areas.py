@@ -1,0 +1,106 @@
+"""风险区 Risk areas: areas in force on the district map and in a list, staffing and supplies of
+high-risk areas, and vaccination of people aged 60+."""
+
+import pandas as pd
+import streamlit as st
+
+from sitrep import registry, ui
+from sitrep.formatting import format_value
+from sitrep.i18n import CATALOGUE, name_of, t
+from sitrep.maps import LAYER_ID, district_map
+
+view = ui.current_view()
+lang = view.lang
+st.title(t("page_risk_areas", lang))
+ui.as_of_caption(view)
+
+_districts = ui.reader().execute("select district_code, name_zh, name_en, outline_geojson from districts").df()
+NAMES = dict(zip(_districts["district_code"], _districts["name_zh" if lang == "zh" else "name_en"]))
+
+
+def shown(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    if "district_code" in out.columns:
+        out.insert(out.columns.get_loc("district_code") + 1, "district_name",
+                   out["district_code"].map(NAMES).fillna(t("whole_city", lang)))
+    return out.rename(columns={c: t(f"field_{c}", lang) for c in out.columns if f"field_{c}" in CATALOGUE})
+
+
+def label(metric_id: str) -> str:
+    return f"{metric_id} {name_of(registry.metric(metric_id), lang)}"
+
+
+def number(row, field):
+    if row is None:
+        return None
+    value = row[field]
+    return None if pd.isna(value) else float(value)
+
+
+areas = ui.metric_frame("RISK-AREAS", view)
+row = ui.scope_row(areas, view)
+if row is None:  # no area in force in the chosen place: that is a known zero, not unknown
+    row = pd.Series({"value": 0, "high_areas": 0, "medium_areas": 0, "low_areas": 0, "lifted_in_window": 0,
+                     "residents": 0})
+columns = st.columns(5)
+ui.kpi(columns[0], t("kpi_areas_in_force", lang), "RISK-AREAS", number(row, "value"), "count", view=view)
+for column, field in zip(columns[1:], ("high_areas", "medium_areas", "low_areas", "lifted_in_window")):
+    ui.kpi(column, t(f"field_{field}", lang), "RISK-AREAS", number(row, field), "count", view=view)
+
+# --- the map: the whole city for context; a click picks the district --------------------------------
+left, right = st.columns([3, 2])
+with left:
+    city = ui.run_metric(ui.reader(), "RISK-AREAS", as_of=view.as_of)
+    city = city[city["district_code"].notna()].drop_duplicates("district_code")
+    values = pd.DataFrame({"district_code": _districts["district_code"]}).merge(
+        city[["district_code", "value", "high_areas"]], on="district_code", how="left")
+    values[["value", "high_areas"]] = values[["value", "high_areas"]].fillna(0)  # none in force: 0, known
+    # Red: a high-risk area in force; amber (threshold 1 area): medium or low areas only; green: none.
+    values["is_red"] = values["high_areas"] > 0
+    deck = district_map(_districts, values, "count", lang, threshold=1.0, good="down")
+    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="risk_map", height=460)
+    picked = (event.selection.objects.get(LAYER_ID) or []) if event and event.selection else []
+    if picked and picked[0].get("district_code") != view.district_code:
+        st.session_state["district"] = picked[0]["district_code"]
+        st.rerun()
+    st.caption(t("risk_map_legend", lang))
+    ui.definition("RISK-AREAS", view)
+with right:
+    st.markdown(f"**{label('RISK-AREAS')}**")
+    ui.table(shown(areas), "RISK-AREAS", view, key="risk-areas-csv", height=460)
+
+st.subheader(t("areas_in_force", lang))
+ui.table(shown(ui.query_frame("details/risk_areas_in_force", view)), "risk_areas_in_force", view,
+         key="risk-areas-in-force-csv")
+ui.definition("RISK-AREAS", view)
+
+# --- staffing and supplies of high-risk areas --------------------------------------------------------
+left, right = st.columns(2)
+for column, metric_id, key in ((left, "RISK-STAFF", "risk-staff-csv"), (right, "RISK-SUPPLY", "risk-supply-csv")):
+    with column:
+        st.subheader(label(metric_id))
+        frame = ui.metric_frame(metric_id, view)
+        scoped = ui.scope_row(frame, view)
+        ui.kpi(st, t(f"kpi_{metric_id.lower().replace('-', '_')}", lang), metric_id,
+               0.0 if scoped is None else number(scoped, "value"), "count", view=view)
+        ui.table(shown(frame), metric_id, view, key=key)
+        ui.definition(metric_id, view)
+
+# --- vaccination of people aged 60+: unknown population reads unknown, never 0 ------------------------
+st.subheader(label("VAC-60"))
+vac = ui.metric_frame("VAC-60", view)
+scoped = ui.scope_row(vac, view)
+columns = st.columns(3)
+ui.kpi(columns[0], t("kpi_vac60", lang), "VAC-60", number(scoped, "value"), "share", view=view)
+ui.kpi(columns[1], t("field_booster_share", lang), "VAC-60", number(scoped, "booster_share"), "share", view=view)
+if scoped is not None and "districts_unknown" in scoped and not pd.isna(scoped["districts_unknown"]):
+    ui.kpi(columns[2], t("field_districts_unknown", lang), "VAC-60", number(scoped, "districts_unknown"), "count",
+           view=view)
+vac_shown = vac.copy()
+for field, unit in (("value", "share"), ("booster_share", "share"), ("numerator", "count"),
+                    ("denominator", "count"), ("vaccinated_booster", "count")):
+    if field in vac_shown.columns:
+        vac_shown[field] = [format_value(None if pd.isna(v) else float(v), unit, lang) for v in vac_shown[field]]
+vac_shown["is_red"] = [t("unknown", lang) if pd.isna(v) else t("flag_yes" if v else "flag_no", lang) for v in vac_shown["is_red"]]
+ui.table(shown(vac_shown), "VAC-60", view, key="risk-vac60-csv")
+ui.definition("VAC-60", view)
