@@ -74,6 +74,25 @@ else:
         t("source", lang): items["source"],
     })
     ui.table(shown, "red_list", view, height=min(420, 38 + 35 * len(shown)))
+
+    # Drill-through: the rows behind any red item, so nobody has to take a number on faith.
+    labels = [f"{r.rule_id} · {r.district_name_zh if lang == 'zh' else r.district_name_en}"
+              + (f" · {r.round_id}" if isinstance(r.round_id, str) else "")
+              if isinstance(r.district_code, str) else f"{r.rule_id} · {t('whole_city', lang)}"
+              for r in items.itertuples()]
+    picked = st.selectbox(t("rows_behind", lang), [None] + list(range(len(items))), key="red_item",
+                          format_func=lambda i: "—" if i is None else labels[i])
+    if picked is not None:
+        item = items.iloc[picked]
+        rule = registry.metric(item["rule_id"])
+        place = {"district_code": item["district_code"] if isinstance(item["district_code"], str) else None,
+                 "township_code": view.township_code}
+        if rule.detail:
+            rows = ui.run_metric(ui.reader(), rule.id, query=rule.detail, as_of=view.as_of, **place)
+        else:
+            rows = ui.run_metric(ui.reader(), rule.id, as_of=view.as_of, **place)
+        ui.table(rows, f"{rule.id}_rows", view, key="red-item-rows")
+        st.caption(ui.definition_text(rule.id, lang))
     st.caption(t("rows_on_pages", lang))
 
 # --- the map and the epidemic curve --------------------------------------------------------------

@@ -32,6 +32,7 @@ class Metric:
     source: str
     query: str
     page: str
+    detail: str         # drill-through query listing the rows behind the number, or ""
 
     @property
     def flags_red(self) -> bool:

@@ -70,3 +70,17 @@ def test_streamlit_config_keeps_the_app_offline():
     config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["browser"]["gatherUsageStats"] is False
     assert config["logger"]["hideWelcomeMessage"] is True  # the welcome message looks up the external IP
+
+
+def test_every_red_list_item_opens_the_rows_behind_it_without_personal_data(demo_db_path, demo, monkeypatch):
+    monkeypatch.setenv("SITREP_DB", str(demo_db_path))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    picker = at.selectbox(key="red_item")
+    items = [o for o in picker.options if o != "—"]
+    assert items, "the demo data has red items at its newest moment"
+    for index in range(1, len(picker.options)):
+        at.selectbox(key="red_item").select_index(index).run()
+        assert not at.exception, (picker.options[index], at.exception)
+        frame = at.dataframe[-1].value
+        assert len(frame) > 0, picker.options[index]
+        assert not {"full_name", "id_card_number", "phone"} & set(frame.columns)

@@ -29,6 +29,7 @@ def test_every_metric_has_its_query_and_a_known_threshold_setting():
     settings = load_settings(overrides=None)
     for metric in metrics().values():
         assert (QUERIES_DIR / f"{metric.query}.sql").exists(), metric.id
+        assert metric.detail == "" or (QUERIES_DIR / f"{metric.detail}.sql").exists(), metric.id
         assert metric.threshold == "" or metric.threshold in settings, metric.id
         assert metric.name_zh and metric.name_en and metric.definition_en and metric.definition_zh
 

@@ -1,7 +1,7 @@
 -- Drill-through of metrics/timeliness (CON-TRANSFER, EPI-*, SCR-8H, SCR-24H; rulebook §2, §5, §6):
 -- the items that make rule $rule_id red at $as_of. For CON-TRANSFER this is the overdue list of
 -- close contacts not yet moved to centralized isolation (003 #53).
--- One row per item: done late (clock started in the window, done after its deadline by
+-- One row per item: done late (due in the window, as metrics/timeliness judges it; done after its deadline by
 -- $as_of) or open overdue (not done at $as_of, deadline passed, whatever its age).
 -- Ids and codes only: no name, ID-card number or phone. A stop recorded after $as_of is not
 -- shown (done_at null): it was not known at $as_of.
@@ -33,7 +33,7 @@ breaches as (
         date_diff('minute', deadline, coalesce(done_at, cast($as_of as timestamp))) as minutes_late
     from clocks
     where (done_at is null and deadline < $as_of)
-       or (done_at > deadline and started_at > $as_of - $timeliness_window_hours * interval '1' hour)
+       or (done_at > deadline and deadline > $as_of - $timeliness_window_hours * interval '1' hour)
 )
 
 select
