@@ -5,7 +5,8 @@ them, and report what a user would see go wrong:
 
 For each page: requests that left the machine (there must be none), console errors, the text
 of any Streamlit exception box, and the time to interactive (from navigation until Streamlit
-has finished running the page), measured warm: each page is loaded once before it is timed.
+has finished running the page), cold (first visit after the server started) and warm (the
+second visit, with the server's query cache filled).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class PageCheck:
     url: str
     screenshot: str
     seconds_to_interactive: float
+    cold_seconds: float = 0.0
     off_machine: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
@@ -69,7 +71,7 @@ def check_pages(base_url: str, paths: list[str], out_dir: str, width: int = 1400
                     (probes if r.status == 404 and PROBE.search(urlparse(r.url).path) else failed)
                     .append(f"{r.status} {r.url}"))
             url = f"{base_url.rstrip('/')}/{path}"
-            _load(page, url)                 # cold: caches fill
+            cold = _load(page, url)          # cold: caches fill
             seconds = _load(page, url)       # warm: what a returning reader waits
             page.wait_for_timeout(1500)      # let charts and the map draw
             shot = str(Path(out_dir) / f"{path or 'overview'}.png")
@@ -82,7 +84,7 @@ def check_pages(base_url: str, paths: list[str], out_dir: str, width: int = 1400
                     expected -= 1
                 else:
                     console.append(text)
-            results.append(PageCheck(url, shot, seconds, list(off), console + failed, exceptions))
+            results.append(PageCheck(url, shot, seconds, cold, list(off), console + failed, exceptions))
             page.close()
         browser.close()
     return results
@@ -101,7 +103,7 @@ if __name__ == "__main__":
     base, out_dir, *paths = sys.argv[1:]
     checks = check_pages(base, paths or [""], out_dir)
     for c in checks:
-        print(f"{c.url:45s} {c.seconds_to_interactive:5.2f} s  off-machine: {len(c.off_machine)}  "
+        print(f"{c.url:45s} warm {c.seconds_to_interactive:5.2f} s  cold {c.cold_seconds:5.2f} s  off-machine: {len(c.off_machine)}  "
               f"console errors: {len(c.console_errors)}  exceptions: {len(c.exceptions)}  -> {c.screenshot}")
         for item in c.off_machine + c.console_errors + c.exceptions:
             print("   ", item[:300])
