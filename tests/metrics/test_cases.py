@@ -442,3 +442,25 @@ def test_daily_positives_by_classification_and_source_up_to_as_of(db):
     earlier = db.metric("details/case_daily", "2022-07-28 08:00", district_code="500105")
     assert earlier["new_positives"].sum() == 3 and "asymptomatic" in set(earlier["classification"])
     assert db.metric("details/case_daily", "2022-07-01 00:00").empty
+
+
+def test_the_new_positive_list_holds_exactly_the_cases_counted_by_case_new():
+    """CASE-NEW drill-through: details/case_new_list lists the positives confirmed in the 24 h
+    to as_of (exclusive of as_of - 24 h), as many as CASE-NEW's new_total, by class at as_of."""
+    from sitrep.queries import run, run_metric
+    from tests.fixture_db import FixtureDB
+
+    db = FixtureDB()
+    for case_id, confirmed, classification in [(1, "2022-07-27 12:00", "confirmed"),      # edge: outside
+                                               (2, "2022-07-27 12:01", "asymptomatic"),
+                                               (3, "2022-07-28 12:00", "confirmed"),
+                                               (4, "2022-07-28 12:01", "confirmed")]:   # after as_of
+        db.insert("cases", case_id=case_id, classification=classification, confirmed_at=confirmed,
+                  sampled_at="2022-07-27 00:00")
+        db.insert("case_classifications", case_id=case_id, classification=classification, classified_at=confirmed)
+    as_of = pd.Timestamp("2022-07-28 12:00")
+    listed = run(db.con, "details/case_new_list", as_of=as_of)
+    assert listed["case_id"].tolist() == [2, 3]
+    assert listed["classification"].tolist() == ["asymptomatic", "confirmed"]
+    city = run_metric(db.con, "CASE-NEW", as_of=as_of)
+    assert int(city[city["district_code"].isna()].iloc[0]["new_total"]) == len(listed)
