@@ -17,57 +17,24 @@ ui.as_of_caption(view)
 DAY, WEEK = pd.Timedelta(days=1), pd.Timedelta(days=7)
 
 
-def scoped(metric_id: str, at: pd.Timestamp | None = None) -> pd.Series | None:
-    return ui.scope_row(ui.metric_frame(metric_id, view, as_of=at), view)
-
-
-def field(row: pd.Series | None, column: str):
-    if row is None:
-        return None
-    value = row[column]
-    return None if pd.isna(value) else value
-
-
-def is_red(row: pd.Series | None) -> bool:
-    """Red only when known to be red (is_red is null where the value is unknown)."""
-    return row is not None and not pd.isna(row["is_red"]) and bool(row["is_red"])
-
-
-def red_note(row: pd.Series | None, text: str | None = None) -> None:
-    """Say so when the scoped row is red, and since when."""
-    if is_red(row):
-        since = row["red_since"]
-        extra = t("cci_red_since", lang, time=f"{since:%Y-%m-%d %H:%M}") if not pd.isna(since) else ""
-        st.error(" · ".join(part for part in (f"🔴 {text}" if text else "🔴", extra) if part))
-
-
-def when(column: pd.Series) -> pd.Series:
-    return pd.to_datetime(column).dt.strftime("%Y-%m-%d %H:%M").fillna("")
-
-
-def district_names() -> dict:
-    frame = ui.reader().execute("select district_code, name_zh, name_en from districts").df()
-    return dict(zip(frame["district_code"], frame["name_zh" if lang == "zh" else "name_en"]))
-
-
-NAMES = district_names()
+NAMES = ui.district_names(view)
 CLASSES = {"confirmed": t("cases_class_confirmed", lang), "asymptomatic": t("cases_class_asymptomatic", lang)}
 SOURCES = {"abroad": t("cases_src_abroad", lang), "other_province": t("cases_src_other_province", lang),
            "local": t("cases_src_local", lang)}
 
 # --- new cases -----------------------------------------------------------------------------------
 st.subheader(t("cases_new", lang))
-now, day_before, week_before = scoped("CASE-NEW"), scoped("CASE-NEW", view.as_of - DAY), scoped("CASE-NEW", view.as_of - WEEK)
+now, day_before, week_before = ui.scoped("CASE-NEW", view), ui.scoped("CASE-NEW", view, view.as_of - DAY), ui.scoped("CASE-NEW", view, view.as_of - WEEK)
 cards = [("cases_new_confirmed", "new_confirmed", "count"), ("cases_new_asymptomatic", "new_asymptomatic", "count"),
          ("cases_avg_7d", "avg_7d", "count"), ("cases_cumulative", "cumulative", "count"),
          ("cases_active", "active", "count")]
 for column, (label, name, unit) in zip(st.columns(len(cards)), cards):
-    ui.kpi(column, t(label, lang), "CASE-NEW", field(now, name), unit, previous_day=field(day_before, name),
-           previous_week=field(week_before, name), view=view)
+    ui.kpi(column, t(label, lang), "CASE-NEW", ui.field(now, name), unit, previous_day=ui.field(day_before, name),
+           previous_week=ui.field(week_before, name), view=view)
 if now is not None:
     trend = t("cases_trend", lang, last=int(now["last_7d"]), previous=int(now["previous_7d"]))
-    if is_red(now):
-        red_note(now, f"{t('cci_rising', lang)}: {trend}")
+    if ui.is_red(now):
+        ui.red_note(now, f"{t('cci_rising', lang)}: {trend}", view)
     else:
         st.caption(trend)
 ui.definition("CASE-NEW", view)
@@ -93,24 +60,24 @@ ui.definition("CASE-NEW", view)
 
 # --- source of cases -------------------------------------------------------------------------
 st.subheader(t("cases_source", lang))
-source = scoped("CASE-SOURCE")
+source = ui.scoped("CASE-SOURCE", view)
 cards = [("cases_src_abroad", "abroad", "count"), ("cases_src_other_province", "other_province", "count"),
          ("cases_src_local", "local", "count"), ("cases_local_share", "local_share", "share")]
 for column, (label, name, unit) in zip(st.columns(len(cards)), cards):
-    ui.kpi(column, t(label, lang), "CASE-SOURCE", field(source, name), unit, view=view)
+    ui.kpi(column, t(label, lang), "CASE-SOURCE", ui.field(source, name), unit, view=view)
 ui.definition("CASE-SOURCE", view)
 
 # --- social surface ----------------------------------------------------------------------------
 st.subheader(t("cases_social", lang))
-social = scoped("CASE-SOCIAL")
-social_day = scoped("CASE-SOCIAL", view.as_of - DAY)
-social_week = scoped("CASE-SOCIAL", view.as_of - WEEK)
+social = ui.scoped("CASE-SOCIAL", view)
+social_day = ui.scoped("CASE-SOCIAL", view, view.as_of - DAY)
+social_week = ui.scoped("CASE-SOCIAL", view, view.as_of - WEEK)
 cards = [("cases_social_count", "new_social", "count"), ("cases_social_share", "social_share", "share"),
          ("cases_under_control", "new_under_control", "count"), ("cases_new_total", "new_total", "count")]
 for column, (label, name, unit) in zip(st.columns(len(cards)), cards):
-    ui.kpi(column, t(label, lang), "CASE-SOCIAL", field(social, name), unit, previous_day=field(social_day, name),
-           previous_week=field(social_week, name), view=view)
-red_note(social, t("cases_social_count", lang))
+    ui.kpi(column, t(label, lang), "CASE-SOCIAL", ui.field(social, name), unit, previous_day=ui.field(social_day, name),
+           previous_week=ui.field(social_week, name), view=view)
+ui.red_note(social, t("cases_social_count", lang), view)
 ui.definition("CASE-SOCIAL", view)
 with st.expander(f"{t('cases_social_list', lang)} · {t('rows_behind', lang)}"):
     rows = ui.query_frame("details/case_social_new", view)
@@ -124,45 +91,45 @@ with st.expander(f"{t('cases_social_list', lang)} · {t('rows_behind', lang)}"):
         t("cases_col_source", lang): rows["source"].map(SOURCES).fillna(rows["source"]),
         t("cases_col_cluster", lang): rows["cluster_code"],
         t("cases_col_infector", lang): rows["infector_case_id"],
-        t("cases_col_sampled_at", lang): when(rows["sampled_at"]),
-        t("cases_col_prelim_at", lang): when(rows["prelim_positive_at"]),
-        t("cases_col_confirmed_at", lang): when(rows["confirmed_at"]),
-        t("cases_col_hospital_at", lang): when(rows["hospital_transfer_at"]),
+        t("cases_col_sampled_at", lang): ui.when(rows["sampled_at"]),
+        t("cases_col_prelim_at", lang): ui.when(rows["prelim_positive_at"]),
+        t("cases_col_confirmed_at", lang): ui.when(rows["confirmed_at"]),
+        t("cases_col_hospital_at", lang): ui.when(rows["hospital_transfer_at"]),
     })
     ui.table(shown, "case_social_new", view, key="cases-csv-social")
 
 # --- suspected cases -----------------------------------------------------------------------------
 st.subheader(t("cases_suspect", lang))
-suspect = scoped("CASE-SUSPECT")
+suspect = ui.scoped("CASE-SUSPECT", view)
 cards = [("cases_new_suspected", "new_suspected", "count"), ("cases_suspected_total", "suspected_total", "count"),
          ("cases_converted", "converted", "count"), ("cases_conversion", "conversion_share", "share"),
          ("cases_pending", "pending", "count"), ("cases_excluded", "excluded", "count")]
 for column, (label, name, unit) in zip(st.columns(len(cards)), cards):
-    previous = field(suspect, "previous_24h") if name == "new_suspected" else None
-    ui.kpi(column, t(label, lang), "CASE-SUSPECT", field(suspect, name), unit, previous_day=previous, view=view)
-red_note(suspect, f"{t('cases_new_suspected', lang)} {t('cci_rising', lang)}")
+    previous = ui.field(suspect, "previous_24h") if name == "new_suspected" else None
+    ui.kpi(column, t(label, lang), "CASE-SUSPECT", ui.field(suspect, name), unit, previous_day=previous, view=view)
+ui.red_note(suspect, f"{t('cases_new_suspected', lang)} {t('cci_rising', lang)}", view)
 ui.definition("CASE-SUSPECT", view)
 
 # --- outcomes ------------------------------------------------------------------------------------
 st.subheader(t("cases_outcome", lang))
-outcome = scoped("CASE-OUTCOME")
-outcome_week = scoped("CASE-OUTCOME", view.as_of - WEEK)
+outcome = ui.scoped("CASE-OUTCOME", view)
+outcome_week = ui.scoped("CASE-OUTCOME", view, view.as_of - WEEK)
 cards = [("cases_cure_rate", "cure_rate", "share"), ("cases_fatality_rate", "fatality_rate", "share"),
          ("cases_admission_rate", "admission_rate", "share"), ("cases_recovered", "recovered", "count"),
          ("cases_died", "died", "count"), ("cases_in_treatment", "in_treatment", "count")]
 for column, (label, name, unit) in zip(st.columns(len(cards)), cards):
-    ui.kpi(column, t(label, lang), "CASE-OUTCOME", field(outcome, name), unit,
-           previous_week=field(outcome_week, name), view=view)
+    ui.kpi(column, t(label, lang), "CASE-OUTCOME", ui.field(outcome, name), unit,
+           previous_week=ui.field(outcome_week, name), view=view)
 ui.definition("CASE-OUTCOME", view)
 
 # --- transfer of the infected -------------------------------------------------------------------
 st.subheader(t("cases_transfer", lang))
-transfer = scoped("CASE-TRANSFER")
+transfer = ui.scoped("CASE-TRANSFER", view)
 cards = [("cases_median_hours", "median_hours", "hours"), ("cases_p90_hours", "p90_hours", "hours"),
          ("cases_arrivals", "arrivals", "count"), ("cases_not_moved", "not_moved", "count"),
          ("cases_longest_wait", "longest_wait_hours", "hours")]
 for column, (label, name, unit) in zip(st.columns(len(cards)), cards):
-    value = field(transfer, name)
+    value = ui.field(transfer, name)
     if value is None and transfer is None and unit == "count":
         value = 0  # no arrivals and nobody waiting in the window: a true zero
     ui.kpi(column, t(label, lang), "CASE-TRANSFER", value, unit, view=view)
@@ -170,14 +137,14 @@ ui.definition("CASE-TRANSFER", view)
 
 # --- re-tests after discharge ----------------------------------------------------------------------
 st.subheader(t("cases_retest", lang))
-retest = scoped("CASE-RETEST")
-retest_day = scoped("CASE-RETEST", view.as_of - DAY)
+retest = ui.scoped("CASE-RETEST", view)
+retest_day = ui.scoped("CASE-RETEST", view, view.as_of - DAY)
 cards = [("cases_retest_missing", "missing", "count"), ("cases_retest_due", "due", "count"),
          ("cases_retest_done", "done", "count"), ("cases_retest_awaiting", "awaiting", "count")]
 for column, (label, name, unit) in zip(st.columns(len(cards)), cards):
-    ui.kpi(column, t(label, lang), "CASE-RETEST", field(retest, name), unit,
-           previous_day=field(retest_day, name), view=view)
-red_note(retest, t("cases_retest_missing", lang))
+    ui.kpi(column, t(label, lang), "CASE-RETEST", ui.field(retest, name), unit,
+           previous_day=ui.field(retest_day, name), view=view)
+ui.red_note(retest, t("cases_retest_missing", lang), view)
 ui.definition("CASE-RETEST", view)
 with st.expander(f"{t('cases_retest_list', lang)} · {t('rows_behind', lang)}"):
     rows = ui.query_frame("details/case_retest_missing", view)
@@ -185,11 +152,11 @@ with st.expander(f"{t('cases_retest_list', lang)} · {t('rows_behind', lang)}"):
         t("cases_col_case_id", lang): rows["case_id"],
         t("cci_col_district", lang): rows["district_code"].map(NAMES).fillna(rows["district_code"]),
         t("cci_col_township_code", lang): rows["township_code"],
-        t("cases_col_discharged_at", lang): when(rows["discharged_at"]),
+        t("cases_col_discharged_at", lang): ui.when(rows["discharged_at"]),
         t("cases_col_retest_number", lang): rows["retest_number"],
         t("cases_col_retest_day", lang): rows["retest_day"],
-        t("cases_col_due_at", lang): when(rows["due_at"]),
-        t("cases_col_deadline", lang): when(rows["deadline"]),
+        t("cases_col_due_at", lang): ui.when(rows["due_at"]),
+        t("cases_col_deadline", lang): ui.when(rows["deadline"]),
         t("cases_col_hours_overdue", lang): rows["hours_overdue"].round(1),
     })
     ui.table(shown, "case_retest_missing", view, key="cases-csv-retest")

@@ -17,17 +17,9 @@ ui.as_of_caption(view)
 DAY, WEEK = pd.Timedelta(days=1), pd.Timedelta(days=7)
 
 
-def scoped(metric_id: str, at: pd.Timestamp | None = None) -> pd.Series | None:
-    return ui.scope_row(ui.metric_frame(metric_id, view, as_of=at), view)
-
-
 def known(value):
     """None for every flavour of missing (None, NaN, pd.NA, NaT)."""
     return None if value is None or pd.isna(value) else value
-
-
-def field(row: pd.Series | None, column: str):
-    return None if row is None else known(row[column])
 
 
 def fmt(values, unit: str) -> list[str]:
@@ -35,31 +27,15 @@ def fmt(values, unit: str) -> list[str]:
     return [format_value(known(v), unit, lang) for v in values]
 
 
-def is_red(row: pd.Series | None) -> bool:
-    return row is not None and not pd.isna(row["is_red"]) and bool(row["is_red"])
-
-
 def red_flags(column: pd.Series) -> list[str]:
     return ["🔴" if (not pd.isna(v) and bool(v)) else ("" if not pd.isna(v) else t("unknown", lang)) for v in column]
-
-
-def red_note(row: pd.Series | None, text: str) -> None:
-    if is_red(row):
-        since = row["red_since"]
-        extra = "" if pd.isna(since) else " · " + t("cci_red_since", lang, time=f"{since:%Y-%m-%d %H:%M}")
-        st.error(f"🔴 {text}{extra}")
-
-
-def when(column: pd.Series) -> pd.Series:
-    return pd.to_datetime(column).dt.strftime("%Y-%m-%d %H:%M").fillna("")
 
 
 def districts_only(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["district_code"].notna()].reset_index(drop=True)
 
 
-districts = ui.reader().execute("select district_code, name_zh, name_en from districts").df()
-NAMES = dict(zip(districts["district_code"], districts["name_zh" if lang == "zh" else "name_en"]))
+NAMES = ui.district_names(view)
 
 
 def name(codes: pd.Series) -> pd.Series:
@@ -73,13 +49,13 @@ PERSON_KINDS = {k: t(f"cci_kind_{k}", lang) for k in ("case", "close_contact", "
 st.subheader(t("iso_use", lang))
 use = ui.metric_frame("ISO-USE", view)
 use_row = ui.scope_row(use, view)
-use_day, use_week = scoped("ISO-USE", view.as_of - DAY), scoped("ISO-USE", view.as_of - WEEK)
+use_day, use_week = ui.scoped("ISO-USE", view, view.as_of - DAY), ui.scoped("ISO-USE", view, view.as_of - WEEK)
 cards = [("iso_use_city", "value", "share"), ("iso_rooms_occupied", "rooms_occupied", "count"),
          ("iso_rooms", "rooms", "count")]
 for column, (label, col, unit) in zip(st.columns(len(cards)), cards):
-    ui.kpi(column, t(label, lang), "ISO-USE", field(use_row, col), unit, previous_day=field(use_day, col),
-           previous_week=field(use_week, col), view=view)
-red_note(use_row, t("iso_use", lang))
+    ui.kpi(column, t(label, lang), "ISO-USE", ui.field(use_row, col), unit, previous_day=ui.field(use_day, col),
+           previous_week=ui.field(use_week, col), view=view)
+ui.red_note(use_row, t("iso_use", lang), view)
 per_district = districts_only(use).sort_values("value", ascending=False)
 if per_district.empty:
     st.info(t("cci_no_rows", lang))
@@ -127,8 +103,8 @@ reserve_row = ui.scope_row(reserve, view)
 cards = [("iso_per_10k", "value", "per_10k"), ("iso_rooms", "rooms", "count"),
          ("iso_population", "population", "count"), ("iso_shortfall", "shortfall_rooms", "count")]
 for column, (label, col, unit) in zip(st.columns(len(cards)), cards):
-    ui.kpi(column, t(label, lang), "ISO-RESERVE", field(reserve_row, col), unit, view=view)
-red_note(reserve_row, t("iso_reserve", lang))
+    ui.kpi(column, t(label, lang), "ISO-RESERVE", ui.field(reserve_row, col), unit, view=view)
+ui.red_note(reserve_row, t("iso_reserve", lang), view)
 rows = districts_only(reserve)
 shown = pd.DataFrame({
     t("cci_col_district", lang): name(rows["district_code"]),
@@ -154,12 +130,12 @@ def days_text(days, net) -> str:
 
 
 columns = st.columns(3)
-ui.kpi(columns[0], t("iso_days_trigger", lang), "ISO-RUNWAY", field(runway_row, "value"), "days", view=view)
-ui.kpi(columns[1], t("iso_days_full", lang), "ISO-RUNWAY", field(runway_row, "days_to_full"), "days", view=view)
-ui.kpi(columns[2], t("iso_net_per_day", lang), "ISO-RUNWAY", field(runway_row, "net_rooms_per_day"), "count", view=view)
-if runway_row is not None and field(runway_row, "value") is None and (field(runway_row, "net_rooms_per_day") or 0) <= 0:
+ui.kpi(columns[0], t("iso_days_trigger", lang), "ISO-RUNWAY", ui.field(runway_row, "value"), "days", view=view)
+ui.kpi(columns[1], t("iso_days_full", lang), "ISO-RUNWAY", ui.field(runway_row, "days_to_full"), "days", view=view)
+ui.kpi(columns[2], t("iso_net_per_day", lang), "ISO-RUNWAY", ui.field(runway_row, "net_rooms_per_day"), "count", view=view)
+if runway_row is not None and ui.field(runway_row, "value") is None and (ui.field(runway_row, "net_rooms_per_day") or 0) <= 0:
     st.caption(t("iso_not_rising", lang))
-red_note(runway_row, t("iso_runway", lang))
+ui.red_note(runway_row, t("iso_runway", lang), view)
 rows = districts_only(runway).sort_values("value", na_position="last")
 shown = pd.DataFrame({
     t("cci_col_district", lang): name(rows["district_code"]),
@@ -175,14 +151,14 @@ ui.definition("ISO-RUNWAY", view)
 
 # --- single occupancy ----------------------------------------------------------------------------
 st.subheader(t("iso_single", lang))
-single = scoped("ISO-SINGLE")
+single = ui.scoped("ISO-SINGLE", view)
 columns = st.columns(2)
-ui.kpi(columns[0], t("iso_rooms_shared", lang), "ISO-SINGLE", field(single, "rooms_shared"), "count",
-       previous_day=field(scoped("ISO-SINGLE", view.as_of - DAY), "rooms_shared"), view=view)
-ui.kpi(columns[1], t("iso_people_shared", lang), "ISO-SINGLE", field(single, "people"), "count", view=view)
-red_note(single, t("iso_single", lang))
+ui.kpi(columns[0], t("iso_rooms_shared", lang), "ISO-SINGLE", ui.field(single, "rooms_shared"), "count",
+       previous_day=ui.field(ui.scoped("ISO-SINGLE", view, view.as_of - DAY), "rooms_shared"), view=view)
+ui.kpi(columns[1], t("iso_people_shared", lang), "ISO-SINGLE", ui.field(single, "people"), "count", view=view)
+ui.red_note(single, t("iso_single", lang), view)
 ui.definition("ISO-SINGLE", view)
-with st.expander(f"{t('iso_single_list', lang)} · {t('rows_behind', lang)}", expanded=is_red(single)):
+with st.expander(f"{t('iso_single_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(single)):
     rows = ui.query_frame("details/iso_single_rooms", view)
     shown = pd.DataFrame({
         t("cci_col_district", lang): name(rows["district_code"]),
@@ -192,30 +168,30 @@ with st.expander(f"{t('iso_single_list', lang)} · {t('rows_behind', lang)}", ex
         t("iso_col_people_in_room", lang): rows["people_in_room"],
         t("iso_col_stay", lang): rows["stay_id"],
         t("iso_col_person_kind", lang): rows["person_kind"].map(PERSON_KINDS).fillna(rows["person_kind"]),
-        t("iso_col_check_in", lang): when(rows["check_in_at"]),
+        t("iso_col_check_in", lang): ui.when(rows["check_in_at"]),
     })
     ui.table(shown, "iso_single_rooms", view, key="iso-csv-single")
 
 # --- rooms used before assessment ---------------------------------------------------------------
 st.subheader(t("iso_commission", lang))
-commission = scoped("ISO-COMMISSION")
+commission = ui.scoped("ISO-COMMISSION", view)
 columns = st.columns(3)
 for column, (label, col) in zip(columns, [("iso_commission_rooms", "rooms_in_use"),
                                           ("iso_commission_facilities", "facilities"),
                                           ("iso_people_shared", "people")]):
-    ui.kpi(column, t(label, lang), "ISO-COMMISSION", field(commission, col), "count", view=view)
-red_note(commission, t("iso_commission", lang))
+    ui.kpi(column, t(label, lang), "ISO-COMMISSION", ui.field(commission, col), "count", view=view)
+ui.red_note(commission, t("iso_commission", lang), view)
 ui.definition("ISO-COMMISSION", view)
-with st.expander(f"{t('iso_commission_list', lang)} · {t('rows_behind', lang)}", expanded=is_red(commission)):
+with st.expander(f"{t('iso_commission_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(commission)):
     rows = ui.query_frame("details/iso_commission_rooms", view)
     shown = pd.DataFrame({
         t("cci_col_district", lang): name(rows["district_code"]),
         t("cci_col_township_code", lang): rows["township_code"],
         t("iso_col_facility", lang): rows["facility_id"],
-        t("iso_col_commissioned_at", lang): when(rows["commissioned_at"]),
+        t("iso_col_commissioned_at", lang): ui.when(rows["commissioned_at"]),
         t("iso_col_room", lang): rows["room_id"],
         t("iso_col_people_in_room", lang): rows["people_in_room"],
-        t("iso_col_earliest_check_in", lang): when(rows["earliest_check_in_at"]),
+        t("iso_col_earliest_check_in", lang): ui.when(rows["earliest_check_in_at"]),
     })
     ui.table(shown, "iso_commission_rooms", view, key="iso-csv-commission")
 
@@ -227,7 +203,7 @@ with st.expander(t("iso_in_use_list", lang)):
         t("cci_col_township_code", lang): rows["township_code"],
         t("iso_col_facility", lang): rows["facility_id"],
         t("iso_col_kind", lang): rows["kind"].map(FACILITY_KINDS).fillna(rows["kind"]),
-        t("iso_col_commissioned_at", lang): when(rows["commissioned_at"]),
+        t("iso_col_commissioned_at", lang): ui.when(rows["commissioned_at"]),
         t("iso_rooms", lang): rows["rooms"],
         t("iso_rooms_occupied", lang): rows["rooms_occupied"],
         t("iso_col_people", lang): rows["people"],

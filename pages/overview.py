@@ -17,12 +17,8 @@ ui.as_of_caption(view)
 DAY, WEEK = pd.Timedelta(days=1), pd.Timedelta(days=7)
 
 
-def scoped(metric_id: str, at: pd.Timestamp) -> pd.Series | None:
-    return ui.scope_row(ui.metric_frame(metric_id, view, as_of=at), view)
-
-
 def value_at(metric_id: str, column: str, at: pd.Timestamp):
-    row = scoped(metric_id, at)
+    row = ui.scoped(metric_id, view, at)
     return None if row is None else row[column]
 
 

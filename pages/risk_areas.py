@@ -4,9 +4,9 @@ high-risk areas, and vaccination of people aged 60+."""
 import pandas as pd
 import streamlit as st
 
-from sitrep import registry, ui
+from sitrep import ui
 from sitrep.formatting import format_value
-from sitrep.i18n import CATALOGUE, name_of, t
+from sitrep.i18n import t
 from sitrep.maps import LAYER_ID, district_map
 
 view = ui.current_view()
@@ -15,19 +15,6 @@ st.title(t("page_risk_areas", lang))
 ui.as_of_caption(view)
 
 _districts = ui.reader().execute("select district_code, name_zh, name_en, outline_geojson from districts").df()
-NAMES = dict(zip(_districts["district_code"], _districts["name_zh" if lang == "zh" else "name_en"]))
-
-
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    if "district_code" in out.columns:
-        out.insert(out.columns.get_loc("district_code") + 1, "district_name",
-                   out["district_code"].map(NAMES).fillna(t("whole_city", lang)))
-    return out.rename(columns={c: t(f"field_{c}", lang) for c in out.columns if f"field_{c}" in CATALOGUE})
-
-
-def label(metric_id: str) -> str:
-    return f"{metric_id} {name_of(registry.metric(metric_id), lang)}"
 
 
 def number(row, field):
@@ -66,11 +53,11 @@ with left:
     st.caption(t("risk_map_legend", lang))
     ui.definition("RISK-AREAS", view)
 with right:
-    st.markdown(f"**{label('RISK-AREAS')}**")
-    ui.table(shown(areas), "RISK-AREAS", view, key="risk-areas-csv", height=460)
+    st.markdown(f"**{ui.metric_label('RISK-AREAS', view)}**")
+    ui.table(ui.readable(areas, view), "RISK-AREAS", view, key="risk-areas-csv", height=460)
 
 st.subheader(t("areas_in_force", lang))
-ui.table(shown(ui.query_frame("details/risk_areas_in_force", view)), "risk_areas_in_force", view,
+ui.table(ui.readable(ui.query_frame("details/risk_areas_in_force", view), view), "risk_areas_in_force", view,
          key="risk-areas-in-force-csv")
 ui.definition("RISK-AREAS", view)
 
@@ -78,16 +65,16 @@ ui.definition("RISK-AREAS", view)
 left, right = st.columns(2)
 for column, metric_id, key in ((left, "RISK-STAFF", "risk-staff-csv"), (right, "RISK-SUPPLY", "risk-supply-csv")):
     with column:
-        st.subheader(label(metric_id))
+        st.subheader(ui.metric_label(metric_id, view))
         frame = ui.metric_frame(metric_id, view)
         scoped = ui.scope_row(frame, view)
         ui.kpi(st, t(f"kpi_{metric_id.lower().replace('-', '_')}", lang), metric_id,
                0.0 if scoped is None else number(scoped, "value"), "count", view=view)
-        ui.table(shown(frame), metric_id, view, key=key)
+        ui.table(ui.readable(frame, view), metric_id, view, key=key)
         ui.definition(metric_id, view)
 
 # --- vaccination of people aged 60+: unknown population reads unknown, never 0 ------------------------
-st.subheader(label("VAC-60"))
+st.subheader(ui.metric_label("VAC-60", view))
 vac = ui.metric_frame("VAC-60", view)
 scoped = ui.scope_row(vac, view)
 columns = st.columns(3)
@@ -102,5 +89,5 @@ for field, unit in (("value", "share"), ("booster_share", "share"), ("numerator"
     if field in vac_shown.columns:
         vac_shown[field] = [format_value(None if pd.isna(v) else float(v), unit, lang) for v in vac_shown[field]]
 vac_shown["is_red"] = [t("unknown", lang) if pd.isna(v) else t("flag_yes" if v else "flag_no", lang) for v in vac_shown["is_red"]]
-ui.table(shown(vac_shown), "VAC-60", view, key="risk-vac60-csv")
+ui.table(ui.readable(vac_shown, view), "VAC-60", view, key="risk-vac60-csv")
 ui.definition("VAC-60", view)

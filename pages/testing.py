@@ -7,34 +7,19 @@ import streamlit as st
 
 from sitrep import ui
 from sitrep.formatting import format_threshold, format_value
-from sitrep.i18n import CATALOGUE, name_of, t
-from sitrep import registry
+from sitrep.i18n import t
 
 view = ui.current_view()
 lang = view.lang
 st.title(t("page_testing", lang))
 ui.as_of_caption(view)
 
-_districts = ui.reader().execute("select district_code, name_zh, name_en from districts").df()
-NAMES = dict(zip(_districts["district_code"], _districts["name_zh" if lang == "zh" else "name_en"]))
-
-
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """District names beside codes, column headers from the catalogue (ids, codes, times only)."""
-    out = frame.copy()
-    if "district_code" in out.columns:
-        out.insert(out.columns.get_loc("district_code") + 1, "district_name",
-                   out["district_code"].map(NAMES).fillna(t("whole_city", lang)))
-    return out.rename(columns={c: t(f"field_{c}", lang) for c in out.columns if f"field_{c}" in CATALOGUE})
+NAMES = ui.district_names(view)
 
 
 def scoped_value(frame: pd.DataFrame, column: str = "value"):
     row = ui.scope_row(frame, view)
     return None if row is None else row[column]
-
-
-def label(metric_id: str) -> str:
-    return f"{metric_id} {name_of(registry.metric(metric_id), lang)}"
 
 
 rounds = ui.metric_frame("TEST-ROUND", view)
@@ -55,7 +40,7 @@ ui.kpi(columns[3], t("kpi_occup_missed", lang), "TEST-OCCUP", scoped_value(occup
 ui.kpi(columns[4], t("kpi_sites_missing", lang), "TEST-SITES", scoped_value(sites), "count", view=view)
 
 # --- rounds against their deadline -----------------------------------------------------------------
-st.subheader(label("TEST-ROUND"))
+st.subheader(ui.metric_label("TEST-ROUND", view))
 by_district = rounds[rounds["district_code"].notna()] if len(rounds) else rounds
 if by_district.empty:
     st.info(t("no_active_round", lang))
@@ -92,50 +77,50 @@ for round_id, part in by_district.groupby("round_id", sort=False):
     st.plotly_chart(fig, width="stretch", key=f"round-chart-{round_id}")
     st.caption(t("round_chart_legend", lang))
 if len(rounds):
-    ui.table(shown(rounds.drop(columns=["scope"], errors="ignore")), "TEST-ROUND", view, key="testing-round-csv")
+    ui.table(ui.readable(rounds.drop(columns=["scope"], errors="ignore"), view), "TEST-ROUND", view, key="testing-round-csv")
 ui.definition("TEST-ROUND", view)
 
 # --- 2-hour progress reports ---------------------------------------------------------------------
-st.subheader(label("TEST-CADENCE"))
+st.subheader(ui.metric_label("TEST-CADENCE", view))
 if cadence.empty:
     st.info(t("no_active_round", lang))
 else:
-    ui.table(shown(cadence.drop(columns=["scope"], errors="ignore")), "TEST-CADENCE", view, key="testing-cadence-csv")
+    ui.table(ui.readable(cadence.drop(columns=["scope"], errors="ignore"), view), "TEST-CADENCE", view, key="testing-cadence-csv")
 ui.definition("TEST-CADENCE", view)
 
 # --- pooling -------------------------------------------------------------------------------------
-st.subheader(label("TEST-POOL"))
+st.subheader(ui.metric_label("TEST-POOL", view))
 left, right = st.columns(2)
 with left:
-    ui.table(shown(pool), "TEST-POOL", view, key="testing-pool-csv")
+    ui.table(ui.readable(pool, view), "TEST-POOL", view, key="testing-pool-csv")
 with right:
     st.markdown(f"**{t('pool_mismatches', lang)}**")
-    ui.table(shown(ui.query_frame("details/test_pool_mismatches", view)), "test_pool_mismatches", view,
+    ui.table(ui.readable(ui.query_frame("details/test_pool_mismatches", view), view), "test_pool_mismatches", view,
              key="testing-pool-mismatch-csv")
 ui.definition("TEST-POOL", view)
 
 # --- turnaround ----------------------------------------------------------------------------------
-st.subheader(label("TEST-TAT"))
-ui.table(shown(tat), "TEST-TAT", view, key="testing-tat-csv")
+st.subheader(ui.metric_label("TEST-TAT", view))
+ui.table(ui.readable(tat, view), "TEST-TAT", view, key="testing-tat-csv")
 ui.definition("TEST-TAT", view)
 
 # --- occupational testing --------------------------------------------------------------------------
-st.subheader(label("TEST-OCCUP"))
-ui.table(shown(occup), "TEST-OCCUP", view, key="testing-occup-csv")
+st.subheader(ui.metric_label("TEST-OCCUP", view))
+ui.table(ui.readable(occup, view), "TEST-OCCUP", view, key="testing-occup-csv")
 ui.definition("TEST-OCCUP", view)
 
 # --- sampling sites --------------------------------------------------------------------------------
-st.subheader(label("TEST-SITES"))
+st.subheader(ui.metric_label("TEST-SITES", view))
 left, right = st.columns(2)
 with left:
-    ui.table(shown(sites), "TEST-SITES", view, key="testing-sites-csv")
+    ui.table(ui.readable(sites, view), "TEST-SITES", view, key="testing-sites-csv")
 with right:
     st.markdown(f"**{t('sites_missing', lang)}**")
-    ui.table(shown(ui.query_frame("details/test_sites_missing", view)), "test_sites_missing", view,
+    ui.table(ui.readable(ui.query_frame("details/test_sites_missing", view), view), "test_sites_missing", view,
              key="testing-sites-missing-csv")
 ui.definition("TEST-SITES", view)
 
 with st.expander(t("round_progress_details", lang)):
-    ui.table(shown(ui.query_frame("details/test_round_progress", view)), "test_round_progress", view,
+    ui.table(ui.readable(ui.query_frame("details/test_round_progress", view), view), "test_round_progress", view,
              key="testing-round-progress-csv")
     ui.definition("TEST-ROUND", view)

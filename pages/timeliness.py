@@ -7,29 +7,15 @@ import streamlit as st
 
 from sitrep import registry, ui
 from sitrep.formatting import format_threshold, format_value
-from sitrep.i18n import CATALOGUE, name_of, t
+from sitrep.i18n import name_of, t
 
 view = ui.current_view()
 lang = view.lang
 st.title(t("page_timeliness", lang))
 ui.as_of_caption(view)
 
-_districts = ui.reader().execute("select district_code, name_zh, name_en from districts").df()
-NAMES = dict(zip(_districts["district_code"], _districts["name_zh" if lang == "zh" else "name_en"]))
 
 CLOCK_RULES = ["EPI-ARRIVE", "EPI-CORE", "EPI-FULL", "EPI-ASSIST", "EPI-REPORT", "EPI-PUBLISH", "SCR-8H", "SCR-24H"]
-
-
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    if "district_code" in out.columns:
-        out.insert(out.columns.get_loc("district_code") + 1, "district_name",
-                   out["district_code"].map(NAMES).fillna(t("whole_city", lang)))
-    return out.rename(columns={c: t(f"field_{c}", lang) for c in out.columns if f"field_{c}" in CATALOGUE})
-
-
-def label(metric_id: str) -> str:
-    return f"{metric_id} {name_of(registry.metric(metric_id), lang)}"
 
 
 # --- the clock rules: one card each, then one table --------------------------------------------
@@ -65,27 +51,27 @@ for start in range(0, len(CLOCK_RULES), 4):
             "red_since": row["red_since"],
         })
 if summary:
-    ui.table(shown(pd.DataFrame(summary)), "timeliness_summary", view, key="timeliness-summary-csv")
+    ui.table(ui.readable(pd.DataFrame(summary), view), "timeliness_summary", view, key="timeliness-summary-csv")
 st.caption(t("timeliness_window_note", lang))
 
 # --- per rule: its districts and the items that make it red ---------------------------------------
 for rule in CLOCK_RULES:
     frame = frames[rule]
-    with st.expander(f"{label(rule)} · {t('late_and_open_items', lang)}"):
+    with st.expander(f"{ui.metric_label(rule, view)} · {t('late_and_open_items', lang)}"):
         if frame.empty:
             st.info(t("no_items_in_window", lang))
         else:
-            ui.table(shown(frame), rule, view, key=f"timeliness-{rule}-csv")
+            ui.table(ui.readable(frame, view), rule, view, key=f"timeliness-{rule}-csv")
         items = ui.run_metric(ui.reader(), rule, query="details/timeliness_items", as_of=view.as_of, **view.place)
         st.markdown(f"**{t('late_and_open_items', lang)}** · {len(items)}")
         if items.empty:
             st.success(t("no_late_items", lang))
         else:
-            ui.table(shown(items), f"{rule}_items", view, key=f"timeliness-{rule}-items-csv")
+            ui.table(ui.readable(items, view), f"{rule}_items", view, key=f"timeliness-{rule}-items-csv")
         ui.definition(rule, view)
 
 # --- screening outcomes and the police review backlog ----------------------------------------------
-st.subheader(label("SCR-OUTCOME"))
+st.subheader(ui.metric_label("SCR-OUTCOME", view))
 outcome = ui.metric_frame("SCR-OUTCOME", view)
 row = ui.scope_row(outcome, view)
 columns = st.columns(4)
@@ -94,14 +80,14 @@ ui.kpi(columns[0], t("kpi_review_backlog", lang), "SCR-OUTCOME", None if row is 
 for column, key, field in zip(columns[1:], ("field_verified", "field_unverifiable", "field_not_in_chongqing"),
                               ("verified", "unverifiable", "not_in_chongqing")):
     ui.kpi(column, t(key, lang), "SCR-OUTCOME", None if row is None else row[field], "count", view=view)
-ui.table(shown(outcome), "SCR-OUTCOME", view, key="timeliness-scr-outcome-csv")
+ui.table(ui.readable(outcome, view), "SCR-OUTCOME", view, key="timeliness-scr-outcome-csv")
 with st.expander(f"{t('review_backlog', lang)} · {t('rows_behind', lang)}"):
-    ui.table(shown(ui.query_frame("details/scr_outcome_backlog", view)), "scr_outcome_backlog", view,
+    ui.table(ui.readable(ui.query_frame("details/scr_outcome_backlog", view), view), "scr_outcome_backlog", view,
              key="timeliness-scr-backlog-csv")
 ui.definition("SCR-OUTCOME", view)
 
 # --- arrivals not registered ------------------------------------------------------------------------
-st.subheader(label("SCR-ARRIVAL"))
+st.subheader(ui.metric_label("SCR-ARRIVAL", view))
 arrival = ui.metric_frame("SCR-ARRIVAL", view)
 row = ui.scope_row(arrival, view)
 columns = st.columns(4)
@@ -109,8 +95,8 @@ ui.kpi(columns[0], t("kpi_arrivals_unregistered", lang), "SCR-ARRIVAL", None if 
        "count", view=view)
 for column, field in zip(columns[1:], ("arrivals", "registered_late", "within_grace")):
     ui.kpi(column, t(f"field_{field}", lang), "SCR-ARRIVAL", None if row is None else row[field], "count", view=view)
-ui.table(shown(arrival), "SCR-ARRIVAL", view, key="timeliness-scr-arrival-csv")
+ui.table(ui.readable(arrival, view), "SCR-ARRIVAL", view, key="timeliness-scr-arrival-csv")
 with st.expander(f"{t('arrivals_unregistered', lang)} · {t('rows_behind', lang)}"):
-    ui.table(shown(ui.query_frame("details/scr_arrival_unregistered", view)), "scr_arrival_unregistered", view,
+    ui.table(ui.readable(ui.query_frame("details/scr_arrival_unregistered", view), view), "scr_arrival_unregistered", view,
              key="timeliness-scr-arrival-items-csv")
 ui.definition("SCR-ARRIVAL", view)

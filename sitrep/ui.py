@@ -20,7 +20,7 @@ from sitrep import DEFAULT_DB_PATH, registry
 from sitrep.db import ReadPool, dataset_info
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
-from sitrep.i18n import name_of, t
+from sitrep.i18n import CATALOGUE, name_of, t
 from sitrep import queries
 from sitrep import redlist as redlist_module
 from sitrep.settings import current as current_settings
@@ -277,3 +277,56 @@ def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, he
     st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
     st.download_button(f"⬇ {t('download_csv', view.lang)}", data=csv_bytes(frame),
                        file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")
+
+
+# --- helpers shared by the pages ------------------------------------------------------------
+
+def district_names(view: View) -> dict:
+    """District code -> district name in the view's language."""
+    frame = reader().execute("select district_code, name_zh, name_en from districts").df()
+    return dict(zip(frame["district_code"], frame["name_zh" if view.lang == "zh" else "name_en"]))
+
+
+def readable(frame: pd.DataFrame, view: View) -> pd.DataFrame:
+    """District names beside codes, column headers from the catalogue (ids, codes, times only)."""
+    out = frame.copy()
+    if "district_code" in out.columns:
+        out.insert(out.columns.get_loc("district_code") + 1, "district_name",
+                   out["district_code"].map(district_names(view)).fillna(t("whole_city", view.lang)))
+    return out.rename(columns={c: t(f"field_{c}", view.lang) for c in out.columns if f"field_{c}" in CATALOGUE})
+
+
+def metric_label(metric_id: str, view: View) -> str:
+    """The metric's id and its name in the view's language."""
+    return f"{metric_id} {name_of(registry.metric(metric_id), view.lang)}"
+
+
+def scoped(metric_id: str, view: View, at: pd.Timestamp | None = None, **extra) -> pd.Series | None:
+    """The metric's row for the chosen place, at the view's as-of unless `at` is given."""
+    return scope_row(metric_frame(metric_id, view, as_of=at, **extra), view)
+
+
+def field(row: pd.Series | None, column: str):
+    """The row's value in the column, None when there is no row or the value is missing."""
+    if row is None:
+        return None
+    value = row[column]
+    return None if pd.isna(value) else value
+
+
+def is_red(row: pd.Series | None) -> bool:
+    """Red only when known to be red (is_red is null where the value is unknown)."""
+    return row is not None and not pd.isna(row["is_red"]) and bool(row["is_red"])
+
+
+def red_note(row: pd.Series | None, text: str | None, view: View) -> None:
+    """Say so when the scoped row is red, and since when."""
+    if is_red(row):
+        since = row["red_since"]
+        extra = t("cci_red_since", view.lang, time=f"{since:%Y-%m-%d %H:%M}") if not pd.isna(since) else ""
+        st.error(" · ".join(part for part in (f"🔴 {text}" if text else "🔴", extra) if part))
+
+
+def when(column: pd.Series) -> pd.Series:
+    """Times as YYYY-MM-DD HH:MM text, empty where missing."""
+    return pd.to_datetime(column).dt.strftime("%Y-%m-%d %H:%M").fillna("")
