@@ -54,6 +54,23 @@ else:
     columns[-1].metric(t("kpi_round", lang), "—", help=ui.definition_text("TEST-ROUND", lang))
     columns[-1].caption(t("no_active_round", lang))
 
+# Drill-through: the rows behind each card.
+with st.expander(t("rows_behind", lang)):
+    KPI_ROWS = [
+        ("kpi_new_confirmed", "CASE-NEW", "details/case_new_list", "confirmed"),
+        ("kpi_new_asymptomatic", "CASE-NEW", "details/case_new_list", "asymptomatic"),
+        ("kpi_social", "CASE-SOCIAL", "details/case_social_new", None),
+        ("kpi_isolated", "ISO-USE", "details/iso_rooms_in_use", None),
+        ("kpi_room_usage", "ISO-USE", "details/iso_rooms_in_use", None),
+        ("kpi_round", "TEST-ROUND", "details/test_round_progress", None),
+    ]
+    for tab, (label, metric_id, query, classification) in zip(st.tabs([t(k[0], lang) for k in KPI_ROWS]), KPI_ROWS):
+        with tab:
+            rows = ui.run_metric(ui.reader(), metric_id, query=query, as_of=view.as_of, **view.place)
+            if classification:
+                rows = rows[rows["classification"] == classification]
+            ui.table(rows, f"{label}_rows", view, key=f"kpi-rows-{label}")
+
 # --- the red list ------------------------------------------------------------------------------
 items = ui.red_list(ui.reader(), view.as_of, **view.place)
 st.subheader(f"{t('red_list', lang)} · {len(items)}")

@@ -84,3 +84,21 @@ def test_every_red_list_item_opens_the_rows_behind_it_without_personal_data(demo
         frame = at.dataframe[-1].value
         assert len(frame) > 0, picker.options[index]
         assert not {"full_name", "id_card_number", "phone"} & set(frame.columns)
+
+
+def test_every_overview_card_opens_the_rows_behind_it(demo_db_path, demo, monkeypatch):
+    """The card's number equals the count (or sum) of the rows listed behind it."""
+    monkeypatch.setenv("SITREP_DB", str(demo_db_path))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["as_of"] = "2022-07-24T12:00"
+    at.run()
+    assert not at.exception, at.exception
+    frames = [f.value for f in at.dataframe]
+    new_confirmed = int(_metric(at, "新增确诊").replace(",", ""))
+    assert new_confirmed > 0  # 07-24 is the outbreak's peak
+    confirmed_rows = next(f for f in frames if "classification" in f.columns and (f["classification"] == "confirmed").all())
+    assert len(confirmed_rows) == new_confirmed
+    rooms = next(f for f in frames if "rooms_occupied" in f.columns)
+    assert f"{rooms['rooms_occupied'].sum() / rooms['rooms'].sum():.1%}" == _metric(at, USAGE)
+    for frame in frames:
+        assert not {"full_name", "id_card_number", "phone"} & set(frame.columns)
