@@ -21,7 +21,7 @@ from sitrep.db import install_staging_views
 from sitrep.queries import run_metric
 
 COLUMNS = ["rule_id", "name_zh", "name_en", "district_code", "district_name_zh", "district_name_en",
-           "round_id", "value", "unit", "threshold", "threshold_unit", "red_since", "source", "red_when"]
+           "round_id", "value", "unit", "threshold", "threshold_unit", "red_since", "source", "red_when", "red_when_zh"]
 SECTION_ORDER = ["isolation", "contacts", "cases", "testing", "investigation", "screening", "risk_areas"]
 
 
@@ -60,7 +60,8 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
             "unit": metric.unit,
             "threshold_unit": documented[metric.threshold].unit if metric.threshold else None,
             "red_since": pd.to_datetime(red["red_since"]).to_numpy(),
-            "source": metric.source, "red_when": metric.red_when, "section": metric.section,
+            "source": metric.source, "red_when": metric.red_when, "red_when_zh": metric.red_when_zh,
+            "section": metric.section,
         }))
     if not items:
         return pd.DataFrame(columns=COLUMNS)

@@ -28,6 +28,7 @@ class Metric:
     unit: str
     threshold: str      # a setting name in settings.toml, or "" when the rule has no number
     red_when: str       # "" for metrics that are shown, not flagged
+    red_when_zh: str
     good: str
     source: str
     query: str

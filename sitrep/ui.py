@@ -235,7 +235,7 @@ def definition_text(metric_id: str, lang: str) -> str:
     if m.threshold:
         setting = current_settings()[m.threshold]
         parts.append(f"{t('threshold', lang)}: {format_threshold(setting.value, setting.unit, lang)}"
-                     + (f" ({m.red_when})" if m.red_when else ""))
+                     + (f" ({m.red_when_zh if lang == 'zh' else m.red_when})" if m.red_when else ""))
     parts.append(f"{t('source', lang)}: {m.source}")
     return "  \n".join(parts)
 

@@ -32,6 +32,7 @@ def test_every_metric_has_its_query_and_a_known_threshold_setting():
         assert metric.detail == "" or (QUERIES_DIR / f"{metric.detail}.sql").exists(), metric.id
         assert metric.threshold == "" or metric.threshold in settings, metric.id
         assert metric.name_zh and metric.name_en and metric.definition_en and metric.definition_zh
+        assert bool(metric.red_when) == bool(metric.red_when_zh), metric.id  # said in both languages
 
 
 def test_every_rulebook_id_has_a_metric_test():
