@@ -14,6 +14,8 @@
 --   late          judged, done after the deadline by $as_of, or still open with the deadline passed
 --   pending       judged, open, deadline not yet passed
 --   open_overdue  open at $as_of with the deadline passed, whatever its age (overlaps late)
+--   done_late     the part of late that was done, after the deadline; done_late + open_overdue
+--                 is the number of items details/timeliness_items lists
 -- value = on_time / (on_time + late), null when nothing is judged yet; red when anything is late
 -- or open overdue; red_since = the earliest deadline missed by those items.
 -- median_minutes: median clock time of the judged items done by $as_of.
@@ -52,6 +54,7 @@ counts as (
         district_code,
         count(*) filter (where in_window and status = 'on_time') as on_time,
         count(*) filter (where in_window and status in ('done_late', 'open_overdue')) as late,
+        count(*) filter (where in_window and status = 'done_late') as done_late,
         count(*) filter (where in_window and status = 'pending') as pending,
         count(*) filter (where status = 'open_overdue') as open_overdue,
         min(case when (in_window and status = 'done_late') or status = 'open_overdue' then deadline end)
@@ -75,6 +78,7 @@ final as (
         case when late + open_overdue > 0 then first_missed_deadline end as red_since,
         on_time,
         late,
+        done_late,
         pending,
         open_overdue,
         median_minutes

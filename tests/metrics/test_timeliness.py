@@ -339,3 +339,18 @@ def test_roaming_lists_get_24_hours_and_an_entry_open_at_its_limit_turns_red_a_m
     assert r.median_minutes == 11 * 60 and r.threshold == 24.0
     past = row(db, "SCR-24H", "2022-07-28 12:01")
     assert counts(past) == (1, 1, 0, 1) and bool(past.is_red) and past.red_since == T("2022-07-28 12:00")
+
+
+@pytest.mark.parametrize("rule", CLOCK_RULES)
+def test_the_item_list_holds_exactly_the_items_behind_the_red_flag_on_the_demo_data(demo, rule):
+    """CON-TRANSFER, EPI-*, SCR-8H, SCR-24H: the drill-through (details/timeliness_items) and the
+    metric judge the same items, at moments across the outbreak, per district and for the city."""
+    for as_of in ("2022-07-16 06:00", "2022-07-24 12:00", "2022-08-01 20:00", "2022-08-05 18:00"):
+        counts = run_metric(demo, rule, as_of=T(as_of))
+        listed = run_metric(demo, rule, query="details/timeliness_items", as_of=T(as_of))
+        per_district = listed.groupby("district_code").size()
+        for r in counts.itertuples():
+            expected = int(r.done_late) + int(r.open_overdue)
+            got = len(listed) if pd.isna(r.district_code) else int(per_district.get(r.district_code, 0))
+            assert got == expected, (rule, as_of, r.district_code)
+            assert bool(r.is_red) == (expected > 0), (rule, as_of, r.district_code)
