@@ -14,14 +14,6 @@ AS_OF = "2022-07-28 12:00"
 T = pd.Timestamp
 
 
-@pytest.fixture()
-def db():
-    db = FixtureDB()
-    db.district("500105")
-    db.district("500106")
-    return db
-
-
 def positive(db, confirmed_at, classification="confirmed", district="500105", later=(), **kw):
     """A positive: classified `classification` when confirmed, then each (class, at) of `later`."""
     latest = later[-1][0] if later else classification

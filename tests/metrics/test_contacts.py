@@ -14,14 +14,6 @@ AS_OF = "2022-07-28 12:00"
 T = pd.Timestamp
 
 
-@pytest.fixture()
-def db():
-    db = FixtureDB()
-    db.district("500105")
-    db.district("500106")
-    return db
-
-
 def quarantined(db, start, end=None, mode="home", transferred_at=None, district="500105", **kw):
     """A contact in quarantine from `start` (to `end`); centralized ones arrive at `transferred_at`
     (by default when their quarantine starts)."""

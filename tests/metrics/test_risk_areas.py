@@ -2,20 +2,11 @@
 worked out by hand."""
 
 import pandas as pd
-import pytest
 
 from sitrep.settings import load_settings, values
 from tests.fixture_db import FixtureDB
 
 AS_OF = "2022-08-05 12:00"
-
-
-@pytest.fixture()
-def db():
-    db = FixtureDB()
-    db.district("500105")
-    db.district("500106")
-    return db
 
 
 def area(db, area_id, level="high", residents=1000, designated="2022-08-01 12:00", lifted=None,

@@ -16,14 +16,6 @@ START = "2022-08-05 00:00"
 DEADLINE = "2022-08-06 00:00"
 
 
-@pytest.fixture()
-def db():
-    db = FixtureDB()
-    db.district("500105")
-    db.district("500106")
-    return db
-
-
 def round_(db, round_id="R1", started_at=START, deadline_at=DEADLINE, **kw):
     db.insert("testing_rounds", round_id=round_id, started_at=started_at, deadline_at=deadline_at, **kw)
 
