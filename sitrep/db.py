@@ -59,10 +59,6 @@ def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def connect_write(path: Path | str) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(path))
-
-
 class ReadPool:
     """One read-only connection; each thread reads through its own cursor."""
 

@@ -8,7 +8,6 @@ of grain and oil every morning; some fall short of 10% staff or 15 days of suppl
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from sitrep.scenario.core import Scenario

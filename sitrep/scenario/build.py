@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from sitrep import __version__
-from sitrep.db import create_schema
+from sitrep.db import create_schema, table_names
 from sitrep.scenario import areas, geography, isolation, outbreak, screening, testing
 from sitrep.scenario.core import SCALES, Scenario
 
@@ -75,8 +75,7 @@ def build_database(out: Path | str, seed: int = 20220713, scale: str = "demo",
 
 
 def write_tables(con: duckdb.DuckDBPyConnection, tables: dict[str, pd.DataFrame]) -> None:
-    schema_tables = {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'").fetchall()}
+    schema_tables = set(table_names(con))
     unknown = set(tables) - schema_tables
     if unknown:
         raise ValueError(f"generator produced tables that the schema lacks: {sorted(unknown)}")
