@@ -104,7 +104,7 @@ def controls() -> View:
         state["township"] = qp.get("township", "")
         state["view_ready"] = True
 
-    districts = con.execute("select district_code, name_zh, name_en from districts order by district_code").df()
+    districts = districts_frame()
     with st.sidebar:
         lang = st.radio("语言 Language", ["zh", "en"], key="lang", horizontal=True,
                         format_func=lambda code: {"zh": "中文", "en": "English"}[code])
@@ -192,6 +192,16 @@ def _run_metric_cached(version: int, metric_id: str, params: dict) -> pd.DataFra
 @st.cache_data(max_entries=500, show_spinner=False)
 def _red_list_cached(version: int, as_of: pd.Timestamp, district_code, township_code) -> pd.DataFrame:
     return redlist_module.red_list(reader(), as_of, district_code=district_code, township_code=township_code)
+
+
+@st.cache_data(max_entries=20, show_spinner=False)
+def _districts_cached(version: int) -> pd.DataFrame:
+    return reader().execute("select district_code, name_zh, name_en from districts order by district_code").df()
+
+
+def districts_frame() -> pd.DataFrame:
+    """The 38 units' codes and names, read once per data version (every page and table uses them)."""
+    return _districts_cached(data_version())
 
 
 def run(con, name: str, **params) -> pd.DataFrame:
@@ -283,7 +293,7 @@ def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, he
 
 def district_names(view: View) -> dict:
     """District code -> district name in the view's language."""
-    frame = reader().execute("select district_code, name_zh, name_en from districts").df()
+    frame = districts_frame()
     return dict(zip(frame["district_code"], frame["name_zh" if view.lang == "zh" else "name_en"]))
 
 
