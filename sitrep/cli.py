@@ -81,6 +81,79 @@ def _redlist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _table_name(label: str) -> str:
+    from sitrep.intake import specs
+
+    name = specs.by_label(label)
+    if name is None:
+        raise SystemExit(f"--table: no importable table {label!r}; one of: "
+                         + ", ".join(f"{s.name} ({s.zh})" for s in specs.TABLES.values()))
+    return name
+
+
+def _import(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from sitrep.intake import report, specs
+    from sitrep.intake.run import check_file, import_file
+
+    table = _table_name(args.table)
+    path = Path(args.file)
+    db = Path(args.db) if args.db else DEFAULT_DB_PATH
+    if not path.is_file():
+        raise SystemExit(f"no such file: {path}")
+    if not db.exists():
+        raise SystemExit(f"no database at {db}: build one with `python -m sitrep build-demo` or pass --db")
+    data = path.read_bytes()
+    if args.check_only:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            outcome, _ = check_file(con, data, path.name, table, ignore_extra=args.ignore_extra_columns)
+        finally:
+            con.close()
+    else:
+        outcome = import_file(db, data, path.name, table, by=args.by, via="cli",
+                              ignore_extra=args.ignore_extra_columns)
+    c = outcome.counts
+    if outcome.ignored_headers:
+        print(f"ignored columns 已忽略的列: {', '.join(outcome.ignored_headers)}", file=sys.stderr)
+    if not outcome.ok:
+        frame = report.report_frame(outcome.problems, outcome.file_name, specs.table(table))
+        print(f"{path.name}: rejected 已拒绝 — {len(frame)} problems 个问题 in {outcome.rows_rejected:,} of "
+              f"{outcome.rows_in_file:,} rows; nothing was written 未写入任何数据", file=sys.stderr)
+        print(report.report_text(frame), file=sys.stderr)
+        if args.report:
+            Path(args.report).write_bytes(_report_csv(frame))
+            print(f"report 问题清单: {args.report}", file=sys.stderr)
+        return 1
+    verb = "checked 校验通过 (nothing written 未写入)" if outcome.status == "valid" else "imported 已导入"
+    print(f"{path.name} → {table}: {verb}; {outcome.rows_in_file:,} rows 行 ({outcome.encoding}): "
+          f"{c.inserted:,} new 新增, {c.updated:,} updated 更新, {c.unchanged:,} unchanged 未变"
+          + (f"; persons 人员 +{c.persons_added:,} new, {c.persons_updated:,} updated" if c.persons_added
+             or c.persons_updated else "")
+          + (f"; import #{outcome.import_id}" if outcome.import_id else "")
+          + (f"; data as of 数据截至 {outcome.data_as_of:%Y-%m-%d %H:%M}" if outcome.data_as_of is not None else "")
+          + f" in {outcome.seconds:.1f} s")
+    return 0
+
+
+def _report_csv(frame) -> bytes:
+    from sitrep.export import csv_bytes
+
+    return csv_bytes(frame)
+
+
+def _template(args: argparse.Namespace) -> int:
+    from sitrep.intake import specs, templates
+
+    spec = specs.table(_table_name(args.table))
+    data = templates.template_xlsx(spec) if args.format == "xlsx" else templates.template_csv(spec)
+    out = Path(args.out) if args.out else Path(f"{spec.name}_template.{args.format}")
+    out.write_bytes(data)
+    print(f"template 模板: {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sitrep", description="Sitrep command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +172,28 @@ def main(argv: list[str] | None = None) -> int:
     red.add_argument("--district", help="only this district code, e.g. 500105")
     red.add_argument("--db", help=f"database file (default {DEFAULT_DB_PATH})")
     red.set_defaults(func=_redlist)
+
+    load = sub.add_parser("import", help="load a delivered CSV or XLSX file into one table, atomically",
+                          description="Check the file, then apply it in one transaction or not at all. Rows are "
+                                      "matched by their natural key: a repeat or overlapping file updates, never "
+                                      "duplicates. Exit status 1 and a report when the file is rejected.")
+    load.add_argument("file", help="CSV (UTF-8, UTF-8 with BOM, GB18030/GBK) or XLSX")
+    load.add_argument("--table", required=True, help="table to load: cases, contacts, facilities, rooms, room_stays, "
+                      "testing_progress_reports, testing_tubes, testing_samples, risk_areas, investigations, "
+                      "screening_tasks (or its Chinese name)")
+    load.add_argument("--db", help=f"database file (default {DEFAULT_DB_PATH})")
+    load.add_argument("--by", help="who is importing, for the import log (default $SITREP_OPERATOR or the login name)")
+    load.add_argument("--check-only", action="store_true", help="check and count, write nothing")
+    load.add_argument("--ignore-extra-columns", action="store_true",
+                      help="skip columns the table does not have (default: reject the file, naming them)")
+    load.add_argument("--report", help="write the full problem report here as CSV")
+    load.set_defaults(func=_import)
+
+    template = sub.add_parser("template", help="write a template to fill in for one table")
+    template.add_argument("--table", required=True)
+    template.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    template.add_argument("--out", help="file to write (default TABLE_template.FORMAT)")
+    template.set_defaults(func=_template)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -1,0 +1,373 @@
+"""What each importable table accepts: its columns (Chinese header, English aliases, kind,
+rules), its natural key, its time order and the records it must point to.
+
+One table spec serves the validator, the templates, the rules shown on the Data page and the
+docs (`docs/intake.md`), so a rule is written once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Kinds of column. Each has one parser in sitrep.intake.values.
+KINDS = {
+    "integer": ("整数", "whole number"),
+    "count": ("非负整数", "whole number, 0 or more"),
+    "decimal": ("非负数", "number, 0 or more"),
+    "text": ("文本", "text"),
+    "timestamp": ("日期时间（北京时间）", "date and time (Asia/Shanghai)"),
+    "enum": ("取值之一", "one of"),
+    "district": ("区县编码或名称", "district code or name"),
+    "township": ("乡镇（街道）编码", "township code"),
+    "community": ("村（社区）编码", "community code"),
+    "id_card": ("18 位居民身份证号（GB 11643 校验位）", "18-character ID-card number (GB 11643 check digit)"),
+    "phone": ("手机号（11 位）或固定电话（区号-号码）", "mobile (11 digits) or landline (area code-number)"),
+}
+
+# Person columns: they go to `persons` (the only table holding names, ID numbers, phones); the
+# target table keeps the person_id they resolve to. A person is matched by ID-card number.
+PERSON_COLUMNS = ("full_name", "id_card_number", "phone")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str                       # column in the target table (or a person column)
+    zh: str                         # header in the template
+    kind: str
+    required: bool = False          # must be present in the file and non-empty in every row
+    aliases: tuple[str, ...] = ()   # other accepted headers (the English name is always accepted)
+    values: dict[str, tuple[str, ...]] | None = None   # enum: stored value -> accepted labels
+    minimum: int | None = None
+    maximum: int | None = None
+    example: str = ""
+    note_zh: str = ""
+    note_en: str = ""
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return (self.zh, self.name) + self.aliases
+
+
+@dataclass(frozen=True)
+class Order:
+    """later >= earlier (or > when strict), checked on the row as it will stand after import."""
+    later: str
+    earlier: str
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Reference:
+    """column must name a record of table.column: already in the database or in this file."""
+    column: str
+    table: str
+    target: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule across columns, as an SQL condition that is true when the row as it will stand
+    after import breaks it (columns named as in the table; no values, ever)."""
+    broken_when: str
+    column: str                     # the column the report points at
+    reason: str                     # a reason code of sitrep.intake.report
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    zh: str
+    en: str
+    source_zh: str                  # which system sends it
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    orders: tuple[Order, ...] = ()
+    references: tuple[Reference, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    person: str | None = None       # "required": every row names a person; "optional"; None: no person
+    note_zh: str = ""
+    note_en: str = ""
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def stored_columns(self) -> list[str]:
+        """Columns written to the target table (person columns become person_id)."""
+        return [c.name for c in self.columns if c.name not in PERSON_COLUMNS]
+
+
+def _enum(**values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    return values
+
+
+def _person_columns(required: bool) -> tuple[Column, ...]:
+    need = "每行须有身份证号或人员编号" if required else "可空"
+    need_en = "each row needs an ID-card number or a person id" if required else "may be empty"
+    return (
+        Column("person_id", "人员编号", "integer", aliases=("人员ID",), example="",
+               note_zh=f"系统内已有人员的编号；{need}", note_en=f"id of a person already known; {need_en}"),
+        Column("full_name", "姓名", "text", aliases=("name",), example="张三",
+               note_zh="个人信息：只存入人员表，不在任何页面显示", note_en="personal data: kept in persons only, never shown"),
+        Column("id_card_number", "身份证号", "id_card", aliases=("身份证号码", "证件号码", "id_card"),
+               example="50010519900307001X", note_zh=f"按身份证号匹配已有人员；{need}",
+               note_en=f"matches a known person; {need_en}"),
+        Column("phone", "手机号", "phone", aliases=("联系电话", "电话"), example="13812345678"),
+    )
+
+
+DISTRICT = Column("district_code", "区县", "district", required=True, aliases=("区县编码", "区县名称", "district"),
+                  example="500105", note_zh="编码（500105）或名称（江北区、江北）",
+                  note_en="code (500105) or name (江北区, 江北)")
+TOWNSHIP = Column("township_code", "乡镇街道编码", "township", aliases=("乡镇编码", "街道编码"), example="500105001",
+                  note_zh="须属于所填区县", note_en="must lie in the district given")
+COMMUNITY = Column("community_code", "社区编码", "community", aliases=("村社区编码",), example="500105001001",
+                   note_zh="须属于所填区县", note_en="must lie in the district given")
+
+
+def _ts(name: str, zh: str, required: bool = False, example: str = "", **kw) -> Column:
+    return Column(name, zh, "timestamp", required=required, example=example, **kw)
+
+
+TABLES: dict[str, TableSpec] = {}
+
+
+def _add(spec: TableSpec) -> None:
+    TABLES[spec.name] = spec
+
+
+_add(TableSpec(
+    "cases", "病例", "cases", "传染病网络直报与流调系统", key=("case_id",), person="required",
+    columns=(
+        Column("case_id", "病例编号", "integer", required=True, example="900001"),
+        *_person_columns(required=True),
+        Column("classification", "分类", "enum", required=True, example="确诊", values=_enum(
+            confirmed=("确诊", "确诊病例"), asymptomatic=("无症状", "无症状感染者"), suspected=("疑似", "疑似病例"),
+            excluded=("排除",))),
+        Column("classified_at", "分类时间", "timestamp", example="2022-08-05 09:30",
+               note_zh="分类变更（如无症状转确诊）时必填", note_en="required when the classification changes"),
+        Column("cluster_code", "聚集性疫情", "text", example="7·13 江北"),
+        Column("infector_case_id", "传染源病例编号", "integer"),
+        DISTRICT, TOWNSHIP, COMMUNITY,
+        Column("grid_code", "网格编码", "text"),
+        Column("source", "来源", "enum", required=True, example="本土", values=_enum(
+            abroad=("境外输入",), other_province=("外省输入", "省外输入"), local=("本土", "本地"))),
+        Column("found_in", "发现途径", "enum", required=True, example="管控人员中", values=_enum(
+            under_control=("管控人员中", "管控中发现"), social=("社会面", "社会面筛查"))),
+        Column("control_setting", "管控方式", "enum", values=_enum(
+            centralized_isolation=("集中隔离",), home_isolation=("居家隔离",), sealed_area=("封控区",))),
+        _ts("onset_at", "发病时间"),
+        _ts("sampled_at", "采样时间", required=True, example="2022-08-05 06:10"),
+        _ts("prelim_positive_at", "初筛阳性时间", example="2022-08-05 08:40"),
+        _ts("reported_at", "网络直报时间", example="2022-08-05 09:20"),
+        _ts("confirmed_at", "复核确认时间", example="2022-08-05 09:30"),
+        _ts("hospital_transfer_at", "转运至定点医院时间", example="2022-08-05 11:00"),
+        _ts("published_at", "信息发布时间"),
+        Column("outcome", "转归", "enum", required=True, example="在院", values=_enum(
+            in_hospital=("在院", "住院"), recovered=("治愈出院", "出院"), died=("死亡",))),
+        _ts("discharged_at", "出院时间"),
+        _ts("died_at", "死亡时间"),
+        _ts("retest_day3_at", "出院第3天复检时间"),
+        _ts("retest_day7_at", "出院第7天复检时间"),
+    ),
+    orders=(Order("prelim_positive_at", "sampled_at"), Order("reported_at", "prelim_positive_at"),
+            Order("hospital_transfer_at", "sampled_at"), Order("discharged_at", "hospital_transfer_at", strict=True)),
+    references=(Reference("infector_case_id", "cases", "case_id"),),
+))
+
+_add(TableSpec(
+    "contacts", "密接与次密接", "close and secondary contacts", "流调与密接管理系统", key=("contact_id",),
+    person="required",
+    columns=(
+        Column("contact_id", "密接编号", "integer", required=True, example="900001"),
+        *_person_columns(required=True),
+        Column("contact_type", "类别", "enum", required=True, example="密接", values=_enum(
+            close=("密接", "密切接触者"), secondary=("次密接", "密接的密接"))),
+        Column("index_case_id", "关联病例编号", "integer", required=True, example="1"),
+        Column("via_contact_id", "关联密接编号", "integer", note_zh="次密接必填", note_en="required for secondary contacts"),
+        DISTRICT, TOWNSHIP, COMMUNITY,
+        _ts("identified_at", "判定时间", required=True, example="2022-08-05 07:00"),
+        _ts("reached_at", "首次联系时间", example="2022-08-05 07:30"),
+        _ts("transferred_at", "转运到隔离点时间", example="2022-08-05 12:10",
+            note_zh="8 小时内转运（003 第53条）", note_en="within 8 h (003 #53)"),
+        Column("isolation_mode", "隔离方式", "enum", example="集中隔离", values=_enum(
+            centralized=("集中隔离", "集中"), home=("居家隔离", "居家"))),
+        Column("facility_id", "隔离点编号", "text", example="F500105003"),
+        Column("room_id", "房间编号", "text", example="F500105003-0153"),
+        Column("transport_run_id", "转运车次编号", "integer"),
+        _ts("quarantine_start_at", "隔离开始时间", example="2022-08-05 12:10"),
+        _ts("quarantine_end_at", "隔离结束时间"),
+        _ts("turned_positive_at", "转阳时间"),
+        Column("positive_case_id", "转阳病例编号", "integer"),
+    ),
+    orders=(Order("reached_at", "identified_at"), Order("transferred_at", "identified_at"),
+            Order("quarantine_end_at", "quarantine_start_at")),
+    references=(Reference("index_case_id", "cases", "case_id"), Reference("facility_id", "facilities", "facility_id"),
+                Reference("room_id", "rooms", "room_id")),
+    rules=(Rule("contact_type = 'secondary' and via_contact_id is null", "via_contact_id", "secondary_needs_via"),),
+))
+
+_add(TableSpec(
+    "facilities", "隔离点", "isolation facilities", "隔离点管理系统", key=("facility_id",),
+    columns=(
+        Column("facility_id", "隔离点编号", "text", required=True, example="F500105901"),
+        DISTRICT, TOWNSHIP,
+        Column("name_zh", "隔离点名称", "text", required=True, example="江北区某酒店隔离点"),
+        Column("kind", "类型", "enum", required=True, example="酒店", values=_enum(
+            hotel=("酒店", "宾馆"), purpose_built=("专用隔离点", "新建"), dormitory=("公寓", "宿舍"),
+            shelter=("方舱", "方舱医院"))),
+        Column("rooms_planned", "规划房间数", "count", required=True, minimum=1, example="120"),
+        _ts("assessed_at", "评估合格时间", example="2022-08-01 10:00",
+            note_zh="空：尚未评估合格", note_en="empty: not yet assessed"),
+        _ts("closed_at", "关闭时间"),
+    ),
+    orders=(Order("closed_at", "assessed_at"),),
+))
+
+_add(TableSpec(
+    "rooms", "隔离房间", "isolation rooms", "隔离点管理系统", key=("room_id",),
+    columns=(
+        Column("room_id", "房间编号", "text", required=True, example="F500105901-0101"),
+        Column("facility_id", "隔离点编号", "text", required=True, example="F500105901"),
+        Column("room_number", "房号", "text", required=True, example="101"),
+    ),
+    references=(Reference("facility_id", "facilities", "facility_id"),),
+))
+
+_add(TableSpec(
+    "room_stays", "入住记录", "room stays", "隔离点管理系统", key=("stay_id",), person="required",
+    columns=(
+        Column("stay_id", "入住记录编号", "integer", required=True, example="900001"),
+        Column("room_id", "房间编号", "text", required=True, example="F500105003-0153"),
+        *_person_columns(required=True),
+        Column("person_kind", "人员类别", "enum", required=True, example="密接", values=_enum(
+            close_contact=("密接", "密切接触者"), secondary_contact=("次密接",), arrival=("入境人员", "来渝人员", "入渝人员"),
+            other=("其他",))),
+        Column("contact_id", "密接编号", "integer"),
+        _ts("check_in_at", "入住时间", required=True, example="2022-08-05 12:10"),
+        _ts("check_out_at", "离开时间", note_zh="空：仍在房间", note_en="empty: still in the room"),
+    ),
+    orders=(Order("check_out_at", "check_in_at"),),
+    references=(Reference("room_id", "rooms", "room_id"), Reference("contact_id", "contacts", "contact_id")),
+))
+
+_add(TableSpec(
+    "testing_progress_reports", "核酸检测进度", "testing progress reports", "区县核酸检测专班（每 2 小时）",
+    key=("round_id", "district_code", "reported_at"),
+    columns=(
+        Column("round_id", "轮次编号", "text", required=True, example="R2022-08-05"),
+        DISTRICT,
+        _ts("reported_at", "报告时间", required=True, example="2022-08-05 10:00"),
+        Column("people_sampled", "已采样人数", "count", required=True, example="350000",
+               note_zh="累计数", note_en="cumulative"),
+        Column("people_tested", "已检测人数", "count", required=True, example="280000",
+               note_zh="累计数，不超过已采样人数", note_en="cumulative, at most people sampled"),
+        Column("tubes_tested", "已检测管数", "count", required=True, example="28000"),
+        Column("positive_tubes", "阳性管数", "count", required=True, example="0"),
+    ),
+    orders=(Order("people_sampled", "people_tested"),),
+    references=(Reference("round_id", "testing_rounds", "round_id"),),
+))
+
+_add(TableSpec(
+    "testing_tubes", "核酸检测样本管", "testing tubes", "检测机构（LIS）", key=("tube_id",),
+    columns=(
+        Column("tube_id", "样本管编号", "integer", required=True, example="90000001"),
+        Column("round_id", "轮次编号", "text", required=True, example="R2022-08-05"),
+        DISTRICT,
+        Column("township_code", "乡镇街道编码", "township", required=True, example="500105001"),
+        Column("community_code", "社区编码", "community", required=True, example="500105001001"),
+        Column("pool_size", "混采比例", "enum", required=True, example="10", values=_enum(
+            **{"1": ("1:1", "单采"), "5": ("1:5", "5混1"), "10": ("1:10", "10混1"), "20": ("1:20", "20混1")})),
+        Column("people_in_tube", "管内人数", "count", required=True, minimum=1, maximum=20, example="10",
+               note_zh="不超过混采比例", note_en="at most the pool size"),
+        _ts("sampled_at", "采样时间", required=True, example="2022-08-05 08:00"),
+        _ts("received_at", "接收时间", example="2022-08-05 09:10"),
+        _ts("resulted_at", "出结果时间", example="2022-08-05 13:00"),
+        Column("result", "结果", "enum", required=True, example="阴性", values=_enum(
+            pending=("待检", "检测中"), negative=("阴性",), positive=("阳性",))),
+    ),
+    orders=(Order("received_at", "sampled_at"), Order("resulted_at", "received_at"),
+            Order("pool_size", "people_in_tube")),
+    references=(Reference("round_id", "testing_rounds", "round_id"),),
+))
+
+_add(TableSpec(
+    "testing_samples", "核酸采样记录", "testing samples", "核酸采样系统（每人一条，不含身份信息）",
+    key=("sample_id",),
+    columns=(
+        Column("sample_id", "采样编号", "integer", required=True, example="900000001"),
+        Column("tube_id", "样本管编号", "integer", required=True, example="90000001"),
+        _ts("sampled_at", "采样时间", required=True, example="2022-08-05 08:00"),
+    ),
+    references=(Reference("tube_id", "testing_tubes", "tube_id"),),
+))
+
+_add(TableSpec(
+    "risk_areas", "风险区", "risk areas", "区县疫情防控指挥部", key=("risk_area_id",),
+    columns=(
+        Column("risk_area_id", "风险区编号", "text", required=True, example="H500105001009"),
+        DISTRICT,
+        Column("township_code", "乡镇街道编码", "township", required=True, example="500105001"),
+        COMMUNITY,
+        Column("name_zh", "风险区名称", "text", required=True, example="某小区3栋"),
+        Column("level", "风险等级", "enum", required=True, example="高风险", values=_enum(
+            high=("高风险", "高"), medium=("中风险", "中"), low=("低风险", "低"))),
+        Column("residents", "涉及人数", "count", required=True, example="1200"),
+        _ts("designated_at", "划定时间", required=True, example="2022-08-05 10:00"),
+        _ts("lifted_at", "解除时间"),
+    ),
+    orders=(Order("lifted_at", "designated_at", strict=True),),
+))
+
+_add(TableSpec(
+    "investigations", "流调时效", "epidemiological investigations", "流调溯源专班", key=("case_id",),
+    columns=(
+        Column("case_id", "病例编号", "integer", required=True, example="1"),
+        DISTRICT,
+        _ts("positive_confirmed_at", "阳性复核确认时间", required=True, example="2022-08-05 09:30",
+            note_zh="计时起点", note_en="the clock starts here"),
+        _ts("team_on_site_at", "流调队伍到场时间", example="2022-08-05 11:00", note_zh="2 小时内", note_en="within 2 h"),
+        _ts("core_info_done_at", "核心信息完成时间", example="2022-08-05 13:00", note_zh="4 小时内", note_en="within 4 h"),
+        _ts("full_trace_done_at", "流调报告完成时间", example="2022-08-06 08:00", note_zh="24 小时内",
+            note_en="within 24 h"),
+    ),
+    orders=(Order("team_on_site_at", "positive_confirmed_at"), Order("core_info_done_at", "positive_confirmed_at"),
+            Order("full_trace_done_at", "positive_confirmed_at")),
+    references=(Reference("case_id", "cases", "case_id"),),
+))
+
+_add(TableSpec(
+    "screening_tasks", "推送核查任务", "screening tasks", "社区排查系统", key=("task_id",), person="optional",
+    columns=(
+        Column("task_id", "任务编号", "integer", required=True, example="900001"),
+        *_person_columns(required=False),
+        Column("list_type", "名单类型", "enum", required=True, example="时空伴随", values=_enum(
+            spacetime_companion=("时空伴随", "时空伴随者"), same_vehicle=("同乘交通工具", "同乘"),
+            key_area_stay=("重点地区驻留", "重点地区"), roaming=("漫游", "漫游人员"))),
+        DISTRICT, TOWNSHIP, COMMUNITY,
+        _ts("pushed_at", "推送时间", required=True, example="2022-08-05 07:00"),
+        _ts("checked_at", "核查时间", example="2022-08-05 12:00"),
+        Column("outcome", "核查结果", "enum", example="已核实", values=_enum(
+            verified=("已核实", "核实"), unverifiable=("无法核实",), not_in_chongqing=("不在渝", "已离渝"))),
+        _ts("police_review_at", "公安复核时间"),
+    ),
+    orders=(Order("checked_at", "pushed_at"),),
+    rules=(Rule("checked_at is null and outcome is not null", "checked_at", "outcome_needs_check"),
+           Rule("checked_at is not null and outcome is null", "outcome", "check_needs_outcome")),
+))
+
+
+def table(name: str) -> TableSpec:
+    if name not in TABLES:
+        raise KeyError(name)
+    return TABLES[name]
+
+
+def by_label(label: str) -> str | None:
+    """A table's name from its name, Chinese name or English name."""
+    label = label.strip()
+    for spec in TABLES.values():
+        if label in (spec.name, spec.zh, spec.en):
+            return spec.name
+    return None

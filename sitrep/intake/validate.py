@@ -1,0 +1,207 @@
+"""Checks on the file alone: headers, required cells, types, places, duplicate keys.
+
+The result is the typed table (one column per table column the file carries, plus `_row`, the
+row number in the file) and every problem found, each naming row, column, value and reason.
+Checks that need the database as it stands (references, time order on the merged row, people)
+follow in sitrep.intake.merge, inside the import's transaction.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from sitrep.intake import values as parse
+from sitrep.intake.files import RawFile
+from sitrep.intake.specs import PERSON_COLUMNS, Column, TableSpec
+
+PROBLEM_COLUMNS = ["row", "column", "value", "reason", "detail"]
+
+
+def problems_frame(rows=(), column="", values=(), reason="", detail="") -> pd.DataFrame:
+    rows = list(rows)
+    return pd.DataFrame({
+        "row": pd.array(rows, dtype="Int64"),
+        "column": [column] * len(rows),
+        "value": list(values) if len(values) else [None] * len(rows),
+        "reason": [reason] * len(rows),
+        "detail": list(detail) if isinstance(detail, (list, pd.Series)) else [detail] * len(rows),
+    }, columns=PROBLEM_COLUMNS)
+
+
+@dataclass
+class Places:
+    """The district list and the codes below it, as the database holds them."""
+    district_by_label: dict[str, str]
+    township_district: dict[str, str]
+    community_district: dict[str, str]
+
+    @classmethod
+    def load(cls, con: duckdb.DuckDBPyConnection) -> "Places":
+        by_label = {}
+        for code, zh, en in con.execute("select district_code, name_zh, name_en from districts").fetchall():
+            short = zh[:-1] if len(zh) > 2 and zh[-1] in "区县" else zh
+            for label in (code, zh, short, en, en.lower(), en.removesuffix(" District").removesuffix(" County").lower()):
+                by_label[label] = code
+        towns = dict(con.execute("select township_code, district_code from townships").fetchall())
+        communities = dict(con.execute("select community_code, district_code from communities").fetchall())
+        return cls(by_label, towns, communities)
+
+
+@dataclass
+class Checked:
+    spec: TableSpec
+    typed: pd.DataFrame                  # _row plus one column per present table column
+    present: list[str]                   # table columns the file carries (person columns included)
+    header_of: dict[str, str]            # column -> the header as written in the file
+    problems: pd.DataFrame
+    ignored_headers: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problems.empty
+
+
+def _normal(header: str) -> str:
+    return header.strip().replace(" ", "").replace("（", "(").replace("）", ")").lower()
+
+
+def match_headers(headers: list[str], spec: TableSpec, ignore_extra: bool) -> tuple[dict[int, str], pd.DataFrame,
+                                                                                     list[str]]:
+    """Header position -> column name, and the header problems."""
+    by_header = {}
+    for col in spec.columns:
+        for label in col.headers:
+            by_header[_normal(label)] = col.name
+    known_labels = [c.zh for c in spec.columns] + [c.name for c in spec.columns]
+    mapping, problems, ignored, seen = {}, [], [], {}
+    for position, header in enumerate(headers):
+        name = by_header.get(_normal(header))
+        if name is None:
+            if ignore_extra:
+                ignored.append(header)
+                continue
+            close = difflib.get_close_matches(header, known_labels, n=1, cutoff=0.5)
+            problems.append(problems_frame([1], header or f"(第 {position + 1} 列)", [header], "unknown_column",
+                                           close[0] if close else ""))
+        elif name in seen:
+            problems.append(problems_frame([1], header, [header], "duplicate_column", headers[seen[name]]))
+        else:
+            mapping[position] = name
+            seen[name] = position
+    present = set(mapping.values())
+    for col in spec.columns:
+        if col.required and col.name not in present:
+            problems.append(problems_frame([1], col.zh, [None], "missing_column", col.name))
+    if spec.person == "required" and not present & {"person_id", "id_card_number"}:
+        problems.append(problems_frame([1], spec.column("id_card_number").zh, [None], "missing_person_columns"))
+    return mapping, pd.concat(problems) if problems else problems_frame(), ignored
+
+
+def _parse_column(col: Column, cells: pd.Series, places: Places, now: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    kind = col.kind
+    if kind == "timestamp":
+        return parse.parse_timestamp(cells, now)
+    if kind in ("integer", "count"):
+        return parse.parse_integer(cells, col.minimum, col.maximum, non_negative=kind == "count")
+    if kind == "decimal":
+        return parse.parse_decimal(cells)
+    if kind == "enum":
+        return parse.parse_enum(cells, col.values)
+    if kind == "id_card":
+        return parse.parse_id_card(cells)
+    if kind == "phone":
+        return parse.parse_phone(cells)
+    if kind == "district":
+        stripped = cells.str.strip()
+        codes = stripped.map(places.district_by_label)
+        codes = codes.where(codes.notna(), stripped.str.lower().map(places.district_by_label))
+        problem = pd.Series(None, index=cells.index, dtype=object)
+        problem[codes.isna()] = "unknown_district"
+        return codes, problem
+    if kind in ("township", "community"):
+        codes = cells.str.strip()
+        known = places.township_district if kind == "township" else places.community_district
+        problem = pd.Series(None, index=cells.index, dtype=object)
+        problem[~codes.isin(known.keys())] = f"unknown_{kind}"
+        return codes, problem
+    return parse.parse_text(cells)
+
+
+def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = False,
+          now: pd.Timestamp | None = None) -> Checked:
+    now = now if now is not None else parse.now_shanghai()
+    mapping, header_problems, ignored = match_headers(raw.headers, spec, ignore_extra)
+    header_of = {name: raw.headers[pos] for pos, name in mapping.items()}
+    present = [c.name for c in spec.columns if c.name in header_of]
+    typed = pd.DataFrame({"_row": raw.rows.astype("int64")}, index=raw.cells.index)
+    if not header_problems.empty:
+        return Checked(spec, typed, present, header_of, header_problems, ignored)
+    if raw.cells.empty:
+        return Checked(spec, typed, present, header_of, problems_frame([1], "", [None], "no_rows"), ignored)
+
+    found = []
+    for position, name in mapping.items():
+        col = spec.column(name)
+        cells = raw.cells[f"c{position}"]
+        filled = cells.notna()
+        if col.required:
+            empty = raw.rows[~filled]
+            if len(empty):
+                found.append(problems_frame(empty, header_of[name], [None] * len(empty), "required_empty"))
+        values, problem = _parse_column(col, cells[filled], places, now)
+        typed[name] = values.reindex(cells.index)
+        bad = problem.dropna()
+        if len(bad):
+            detail = ""
+            if col.kind == "enum":
+                detail = "、".join(label for labels in col.values.values() for label in labels[:1])
+            elif col.minimum is not None or col.maximum is not None:
+                detail = f"{col.minimum if col.minimum is not None else ''}–{col.maximum if col.maximum is not None else ''}"
+            found.append(problems_frame(raw.rows[bad.index], header_of[name], cells[bad.index], "", detail)
+                         .assign(reason=bad.to_numpy()))
+
+    # A place below a district must lie in it.
+    for name in ("township_code", "community_code"):
+        if name in typed and "district_code" in typed:
+            known = spec.column(name)
+            lookup = places.township_district if known.kind == "township" else places.community_district
+            wrong = typed[name].notna() & typed["district_code"].notna() & (
+                typed[name].map(lookup) != typed["district_code"])
+            if wrong.any():
+                found.append(problems_frame(raw.rows[wrong], header_of[name], typed.loc[wrong, name],
+                                            "place_outside_district", typed.loc[wrong, "district_code"]))
+
+    if spec.person == "required":   # a cell that is there but bad was reported above
+        nobody = pd.Series(True, index=typed.index)
+        for name in ("person_id", "id_card_number"):
+            if name in header_of:
+                nobody &= raw.cells[f"c{_position(mapping, name)}"].isna()
+        if nobody.any():
+            found.append(problems_frame(raw.rows[nobody], header_of.get("id_card_number", header_of.get("person_id")),
+                                        [None] * int(nobody.sum()), "person_missing"))
+
+    # The same key twice in one file: the second and later rows point at the first.
+    if all(k in typed for k in spec.key):
+        keys = typed[list(spec.key)]
+        complete = keys.notna().all(axis=1)
+        repeated = keys[complete].duplicated(keep="first")
+        if repeated.any():
+            first_row = typed[complete].groupby(list(spec.key), dropna=False)["_row"].transform("min")
+            rows = repeated[repeated].index
+            found.append(problems_frame(raw.rows[rows], header_of[spec.key[0]], typed.loc[rows, spec.key[0]],
+                                        "duplicate_key", first_row[rows].astype(str)))
+    problems = pd.concat(found, ignore_index=True) if found else problems_frame()
+    problems = problems.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    return Checked(spec, typed, present, header_of, problems, ignored)
+
+
+def _position(mapping: dict[int, str], name: str) -> int:
+    return next(pos for pos, n in mapping.items() if n == name)
+
+
+def person_columns_present(checked: Checked) -> list[str]:
+    return [c for c in PERSON_COLUMNS if c in checked.present]
