@@ -173,6 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     red.add_argument("--db", help=f"database file (default {DEFAULT_DB_PATH})")
     red.set_defaults(func=_redlist)
 
+    from sitrep.briefing.cli import add_parsers as add_briefing_parsers
+    add_briefing_parsers(sub)  # briefing, bulletin
+
     load = sub.add_parser("import", help="load a delivered CSV or XLSX file into one table, atomically",
                           description="Check the file, then apply it in one transaction or not at all. Rows are "
                                       "matched by their natural key: a repeat or overlapping file updates, never "

@@ -1,0 +1,47 @@
+-- Testing rounds finished since the previous briefing, for the daily briefing's testing section
+-- (rulebook §4; 003 #52). One row per round and district whose first finished progress report
+-- was filed in ($since, $as_of]; the briefing passes $since = $as_of - 24 h.
+--
+-- Finished exactly as in metrics/test_round.sql (stg_test_progress.finished: everyone on the
+-- list sampled and every sample resulted). finished_at is that first finished report; the counts
+-- are the ones it reports. on_time: finished at or before the round's deadline (to the minute).
+-- Rounds still active at $as_of are TEST-ROUND's rows, not these.
+
+with finished_reports as (
+    select
+        p.*,
+        row_number() over (partition by p.round_id, p.district_code order by p.reported_at) as nth_finished
+    from stg_test_progress p
+    where p.finished
+      and p.reported_at <= $as_of
+      and ($district_code is null or p.district_code = $district_code)
+),
+
+first_finished as (
+    select *
+    from finished_reports
+    where nth_finished = 1
+      and reported_at > $since
+),
+
+final as (
+    select
+        f.district_code,
+        f.round_id,
+        r.name_zh as round_name_zh,
+        f.started_at,
+        f.deadline_at,
+        f.reported_at as finished_at,
+        f.target_population,
+        f.people_sampled,
+        f.people_tested,
+        f.tubes_tested,
+        f.positive_tubes,
+        date_diff('minute', f.started_at, f.reported_at) / 60.0 as hours_taken,
+        f.reported_at <= f.deadline_at as on_time
+    from first_finished f
+    join testing_rounds r on r.round_id = f.round_id
+)
+
+select * from final
+order by finished_at, round_id, district_code

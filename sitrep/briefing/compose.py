@@ -1,0 +1,395 @@
+"""The snapshot as a document in the register of a government situation report (zh by default,
+en available). Every number comes from the snapshot and is formatted by sitrep.formatting;
+every word comes from the catalogue (sitrep/i18n.py, keys brief_* and bulletin_*), and the
+rules' names, conditions and sources from the registry entries kept in the snapshot."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from sitrep.briefing.document import Bullets, Document, Heading, Image, Paragraph, Table
+from sitrep.briefing.snapshot import HEADLINE, snapshot_sha256
+from sitrep.formatting import format_threshold, format_value
+from sitrep.i18n import t
+
+NUMERALS_ZH = "一二三四五六七八九十"
+USAGE_CHART_DISTRICTS = 12
+
+
+# --- words and numbers -------------------------------------------------------------------------
+
+def _time(text: str | None, lang: str, with_date: bool = True) -> str:
+    if not text:
+        return "—"
+    moment = pd.Timestamp(text)
+    return moment.strftime("%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def _long_time(text: str, lang: str) -> str:
+    moment = pd.Timestamp(text)
+    if lang == "zh":
+        return f"{moment.year}年{moment.month}月{moment.day}日{moment:%H:%M}"
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
+def source_text(source: str, lang: str) -> str:
+    """Notice and item: '003 #57' reads '003 第57条' in Chinese."""
+    return re.sub(r"#(\d+)", r"第\1条", source) if lang == "zh" else source
+
+
+def _count(value, lang: str) -> str:
+    return format_value(value, "count", lang)
+
+
+def _delta(now, before, unit: str, lang: str) -> str:
+    if now is None or before is None:
+        return "—"
+    change = now - before
+    if unit == "share":
+        points = round(change * 100, 1)
+        return f"{points:+.1f} " + t("brief_pp", lang) if points else t("brief_flat", lang)
+    if change == 0:
+        return t("brief_flat", lang)
+    return f"{int(change):+,}" if float(change).is_integer() else f"{change:+,.1f}"
+
+
+class _Words:
+    """Names from the snapshot in the document's language."""
+
+    def __init__(self, snapshot: dict, lang: str):
+        self.s, self.lang = snapshot, lang
+
+    def district(self, code: str | None) -> str:
+        if not code:
+            return t("whole_city", self.lang)
+        entry = self.s["districts"].get(code)
+        return code if entry is None else entry["name_zh" if self.lang == "zh" else "name_en"]
+
+    def rule(self, rule_id: str) -> str:
+        entry = self.s["rules"][rule_id]
+        return entry["name_zh" if self.lang == "zh" else "name_en"]
+
+    def round(self, round_id: str, names: dict) -> str:
+        name = names.get(round_id)
+        return name if (self.lang == "zh" and name) else round_id
+
+    def section(self, index: int, title: str) -> str:
+        return f"{NUMERALS_ZH[index]}、{title}" if self.lang == "zh" else f"{index + 1}. {title}"
+
+
+# --- the briefing -------------------------------------------------------------------------------
+
+def _footer(snapshot: dict, kind: str, lang: str) -> list[str]:
+    return [
+        t("brief_footer_as_of", lang, as_of=_long_time(snapshot["as_of"], lang),
+          data_as_of=_long_time(snapshot["data_as_of"], lang) if snapshot.get("data_as_of") else "—"),
+        t("brief_footer_sha", lang, sha=snapshot_sha256(snapshot)),
+        t("brief_footer_sha_what", lang),
+    ]
+
+
+def stamp_line(generated_at: pd.Timestamp | None, lang: str, issued_by: str | None = None) -> str:
+    """The generation stamp: the only line that differs between two runs on the same as-of."""
+    line = t("brief_generated", lang, time=f"{pd.Timestamp(generated_at):%Y-%m-%d %H:%M:%S}") if generated_at is not None else ""
+    if issued_by:
+        line += ("；" if lang == "zh" else "; ") + t("brief_issued_by", lang, name=issued_by)
+    return line
+
+
+def _headline(doc: Document, s: dict, w: _Words, lang: str) -> None:
+    now, before = s["headline"]["now"], s["headline"]["previous"]
+    h = lambda key: _count(now[key], lang)  # noqa: E731
+    d = lambda key: _delta(now[key], before[key], "count", lang)  # noqa: E731
+    doc.add(Paragraph(t("brief_headline_cases", lang, as_of=_long_time(s["as_of"], lang),
+                        confirmed=h("new_confirmed"), d_confirmed=d("new_confirmed"),
+                        asymptomatic=h("new_asymptomatic"), d_asymptomatic=d("new_asymptomatic"),
+                        social=h("new_social"), active=h("active_cases"), cumulative=h("cumulative_cases"))))
+    doc.add(Paragraph(t("brief_headline_isolation", lang, people=h("people_isolated"), d_people=d("people_isolated"),
+                        usage=format_value(now["room_usage"], "share", lang),
+                        d_usage=_delta(now["room_usage"], before["room_usage"], "share", lang),
+                        high=h("high_risk_areas"), medium=h("medium_risk_areas"), low=h("low_risk_areas"),
+                        red=_count(s["headline"]["red_items"], lang),
+                        d_red=_delta(s["headline"]["red_items"], s["headline"]["red_items_previous"], "count", lang))))
+    rows = []
+    for key, metric_id, _query, _column, unit in HEADLINE:
+        rows.append((t(f"brief_kpi_{key}", lang), format_value(now[key], unit, lang),
+                     format_value(before[key], unit, lang), _delta(now[key], before[key], unit, lang), metric_id))
+    rows.append((t("brief_kpi_red_items", lang), _count(s["headline"]["red_items"], lang),
+                 _count(s["headline"]["red_items_previous"], lang),
+                 _delta(s["headline"]["red_items"], s["headline"]["red_items_previous"], "count", lang), ""))
+    doc.add(Table((t("brief_col_item", lang), t("brief_col_now", lang, time=_time(s["as_of"], lang)),
+                   t("brief_col_previous", lang, time=_time(s["previous"], lang)), t("brief_col_change", lang),
+                   t("brief_col_rule", lang)),
+                  tuple(rows), numeric=(1, 2, 3), widths=(3.2, 1.6, 1.6, 1.4, 1.4)))
+
+
+def _item_text(item: dict, w: _Words, lang: str, names: dict) -> str:
+    place = w.district(item["district_code"])
+    if item.get("round_id"):
+        place += f"（{w.round(item['round_id'], names)}）" if lang == "zh" else f" ({item['round_id']})"
+    text = f"{place} {format_value(item['value'], item['unit'], lang)}"
+    if item.get("red_since"):
+        text += t("brief_since", lang, time=_time(item["red_since"], lang))
+    return text
+
+
+def red_item_lines(s: dict, lang: str) -> list[tuple[str, str, list[str]]]:
+    """Per rule, in the red list's order: (rule_id, the rule's sentence, its items' texts)."""
+    w = _Words(s, lang)
+    names = s["testing"]["round_names_zh"] if "testing" in s else {}
+    out: list[tuple[str, str, list[str]]] = []
+    by_rule: dict[str, list[dict]] = {}
+    for item in s["red_items"]:
+        by_rule.setdefault(item["rule_id"], []).append(item)
+    for rule_id, items in by_rule.items():
+        rule = s["rules"][rule_id]
+        threshold = format_threshold(items[0]["threshold"], items[0]["threshold_unit"], lang)
+        condition = rule["red_when_zh"] if lang == "zh" else rule["red_when"]
+        out.append((rule_id, t("brief_rule_sentence", lang, condition=condition,
+                               threshold=t("brief_threshold_part", lang, value=threshold) if threshold else "",
+                               source=source_text(rule["source"], lang), n=len(items)),
+                    [_item_text(i, w, lang, names) for i in items]))
+    return out
+
+
+def _red_list(doc: Document, s: dict, w: _Words, lang: str) -> None:
+    if not s["red_items"]:
+        doc.add(Paragraph(t("brief_nothing_red", lang)))
+        return
+    doc.add(Paragraph(t("brief_red_intro", lang, n=_count(len(s["red_items"]), lang),
+                        rules=_count(len({i["rule_id"] for i in s["red_items"]}), lang))))
+    section = None
+    sep = "；" if lang == "zh" else "; "
+    bullets: list[Paragraph] = []
+    for rule_id, sentence, items in red_item_lines(s, lang):
+        rule_section = s["rules"][rule_id]["section"]
+        if rule_section != section:
+            if bullets:
+                doc.add(Bullets(tuple(bullets)))
+                bullets = []
+            section = rule_section
+            doc.add(Heading(t(f"brief_section_{section}", lang), level=3))
+        end = "。" if lang == "zh" else "."
+        bullets.append(Paragraph(sep.join(items) + (f"。{sentence}" if lang == "zh" else f". {sentence}") + end,
+                                 lead=f"{w.rule(rule_id)}（{rule_id}）：" if lang == "zh" else f"{w.rule(rule_id)} ({rule_id}): "))
+    if bullets:
+        doc.add(Bullets(tuple(bullets)))
+
+
+def dispatch_sentences(s: dict, lang: str) -> list[str]:
+    """ISO-DISPATCH as a suggestion per district at or over the trigger."""
+    w = _Words(s, lang)
+    trigger = format_threshold(s["settings"]["room_usage_trigger"], "share", lang)
+    source = source_text(s["rules"]["ISO-DISPATCH"]["source"], lang)
+    out = []
+    for plan in s["dispatch"]:
+        head = t("brief_dispatch_head", lang, district=w.district(plan["district_code"]),
+                 usage=format_value(plan["room_usage"], "share", lang), occupied=_count(plan["rooms_occupied"], lang),
+                 rooms=_count(plan["rooms"], lang), trigger=trigger, source=source, need=_count(plan["need_rooms"], lang))
+        sep = "、" if lang == "zh" else ", "
+        lenders = sep.join(t("brief_dispatch_lender", lang, district=w.district(l["district_code"]),
+                             km=format_value(l["distance_km"], "count", lang) if l["distance_km"] is not None else "—",
+                             spare=_count(l["spare_rooms"], lang))
+                           for l in plan["lenders"])
+        if not plan["lenders"]:
+            tail = t("brief_dispatch_none", lang)
+        elif plan["need_covered"]:
+            tail = t("brief_dispatch_covered", lang, lenders=lenders)
+        else:
+            spare = sum(l["spare_rooms"] for l in plan["lenders"])
+            tail = t("brief_dispatch_short", lang, lenders=lenders, spare=_count(spare, lang),
+                     short=_count(plan["need_rooms"] - spare, lang))
+        out.append(head + tail)
+    return out
+
+
+def _dispatch(doc: Document, s: dict, lang: str) -> None:
+    doc.add(Heading(t("brief_dispatch_title", lang), level=3))
+    sentences = dispatch_sentences(s, lang)
+    if not sentences:
+        doc.add(Paragraph(t("brief_dispatch_nothing", lang,
+                            trigger=format_threshold(s["settings"]["room_usage_trigger"], "share", lang))))
+    else:
+        doc.add(Bullets(tuple(Paragraph(x) for x in sentences)))
+
+
+def _district_table(doc: Document, s: dict, w: _Words, lang: str) -> None:
+    rows = []
+    for r in s["district_table"]:
+        usage = format_value(r["room_usage"], "share", lang) if r["rooms"] else "—"
+        if r["room_usage_red"]:
+            usage += " ▲"
+        rows.append((w.district(r["district_code"]), _count(r["new_confirmed"], lang), _count(r["new_asymptomatic"], lang),
+                     _count(r["new_social"], lang), _count(r["active_cases"], lang), _count(r["people_isolated"], lang),
+                     usage, f"{r['high_risk_areas']}/{r['medium_risk_areas']}/{r['low_risk_areas']}",
+                     _count(r["red_items"], lang)))
+    doc.add(Paragraph(t("brief_district_intro", lang, trigger=format_threshold(
+        s["settings"]["room_usage_trigger"], "share", lang)), small=True))
+    doc.add(Table(tuple(t(f"brief_dcol_{c}", lang) for c in (
+        "district", "new_confirmed", "new_asymptomatic", "new_social", "active", "isolated", "usage", "risk", "red")),
+        tuple(rows), numeric=tuple(range(1, 9)), widths=(2.6, 1.1, 1.2, 1.1, 1.1, 1.4, 1.4, 1.4, 1.1)))
+
+
+def round_rows(rounds: list[dict], w: _Words, lang: str, names: dict, with_round: bool = True) -> tuple:
+    rows = []
+    for r in rounds:
+        if r["district_code"] is None:
+            continue
+        status = t("bulletin_behind", lang) if r["is_red"] else t("bulletin_on_track", lang)
+        rows.append((w.round(r["round_id"], names), w.district(r["district_code"]), _count(r["denominator"], lang),
+                     f"{_count(r['numerator'], lang)} ({format_value(r['value'], 'share', lang)})",
+                     f"{_count(r['people_tested'], lang)} ({format_value(r['tested_share'], 'share', lang)})",
+                     _count(r["positive_tubes"], lang), _time(r["last_report_at"], lang),
+                     _time(r["deadline_at"], lang), _time(r["projected_finish_at"], lang), status))
+    return tuple(rows) if with_round else tuple(row[1:] for row in rows)
+
+
+ROUND_COLUMNS = ("round", "district", "target", "sampled", "resulted", "positive", "last_report", "deadline",
+                 "projected", "status")
+ROUND_WIDTHS = (2.6, 1.3, 1.3, 1.8, 1.8, 0.9, 1.1, 1.1, 1.1, 1.0)
+
+
+def _testing(doc: Document, s: dict, w: _Words, lang: str) -> None:
+    testing = s["testing"]
+    names = testing["round_names_zh"]
+    active = [r for r in testing["active"] if r["district_code"] is not None]
+    deadline = format_threshold(s["settings"]["testing_round_deadline_hours"], "hours", lang)
+    if active:
+        behind = [r for r in active if r["is_red"]]
+        doc.add(Paragraph(t("brief_testing_active", lang, n=len({r["round_id"] for r in active}),
+                            districts=len(active), behind=len(behind), deadline=deadline)))
+        doc.add(Table(tuple(t(f"bulletin_col_{c}", lang) for c in ROUND_COLUMNS),
+                      round_rows(testing["active"], w, lang, names), numeric=(2, 3, 4, 5), widths=ROUND_WIDTHS))
+    else:
+        doc.add(Paragraph(t("brief_testing_none_active", lang)))
+    late = [c for c in testing["cadence"] if c["is_red"]]
+    cadence = format_threshold(s["settings"]["testing_report_cadence_hours"], "hours", lang)
+    if late:
+        sep = "、" if lang == "zh" else ", "
+        doc.add(Paragraph(t("brief_cadence_late", lang, cadence=cadence, rounds=sep.join(
+            f"{w.round(c['round_id'], names)} {w.district(c['district_code'])}"
+            + t("brief_last_report", lang, time=_time(c["last_report_at"], lang)) for c in late))))
+    elif testing["cadence"]:
+        doc.add(Paragraph(t("brief_cadence_ok", lang, cadence=cadence)))
+    finished = testing["finished"]
+    if finished:
+        doc.add(Paragraph(t("brief_finished_intro", lang, n=len(finished))))
+        doc.add(Table(tuple(t(f"brief_fcol_{c}", lang) for c in (
+            "round", "district", "finished", "hours", "sampled", "resulted", "positive", "on_time")),
+            tuple((w.round(f["round_id"], names), w.district(f["district_code"]), _time(f["finished_at"], lang),
+                   format_value(f["hours_taken"], "hours", lang), _count(f["people_sampled"], lang),
+                   _count(f["people_tested"], lang), _count(f["positive_tubes"], lang),
+                   t("cci_yes" if f["on_time"] else "cci_no", lang)) for f in finished),
+            numeric=(3, 4, 5, 6), widths=(2.8, 1.3, 1.3, 1.2, 1.6, 1.6, 1.0, 1.0)))
+    else:
+        doc.add(Paragraph(t("brief_finished_none", lang)))
+    tat = testing["turnaround"]
+    if tat and tat["median_hours"] is not None:
+        doc.add(Paragraph(t("brief_tat", lang, total=format_value(tat["median_hours"], "hours", lang),
+                            lab=format_value(tat["median_to_lab_hours"], "hours", lang),
+                            result=format_value(tat["median_to_result_hours"], "hours", lang))))
+
+
+def _timeliness(doc: Document, s: dict, w: _Words, lang: str) -> None:
+    rows, red = [], []
+    for e in s["timeliness"]:
+        judged = (e["on_time"] or 0) + (e["late"] or 0)
+        limit = format_threshold(e["threshold"], "hours", lang)
+        median = "—" if e["median_minutes"] is None else t("brief_minutes", lang, n=format_value(e["median_minutes"], "count", lang))
+        rows.append((f"{w.rule(e['metric_id'])}（{e['metric_id']}）" if lang == "zh" else f"{w.rule(e['metric_id'])} ({e['metric_id']})",
+                     limit, _count(judged, lang), format_value(e["value"], "share", lang), _count(e["late"], lang),
+                     _count(e["open_overdue"], lang), _count(e["pending"], lang), median,
+                     source_text(s["rules"][e["metric_id"]]["source"], lang)))
+        if e["is_red"]:
+            red.append(w.rule(e["metric_id"]))
+    window = format_threshold(s["settings"]["timeliness_window_hours"], "hours", lang)
+    sep = "、" if lang == "zh" else ", "
+    doc.add(Paragraph(t("brief_timeliness_intro", lang, window=window)
+                      + (t("brief_timeliness_red", lang, rules=sep.join(red)) if red else t("brief_timeliness_ok", lang))))
+    doc.add(Table(tuple(t(f"brief_tcol_{c}", lang) for c in (
+        "rule", "limit", "judged", "on_time", "late", "open_overdue", "pending", "median", "source")),
+        tuple(rows), numeric=(2, 3, 4, 5, 6, 7), widths=(3.4, 1.0, 1.1, 1.1, 0.9, 1.1, 1.0, 1.3, 1.2)))
+
+
+def _charts(doc: Document, s: dict, w: _Words, lang: str) -> None:
+    from sitrep.briefing import charts
+
+    doc.add(Image("epi_curve", charts.epi_curve(s["epi_curve"], lang), t("brief_chart_epi_caption", lang)))
+    usage = sorted((r for r in s["district_table"] if r["room_usage"] is not None),
+                   key=lambda r: (-r["room_usage"], r["district_code"]))[:USAGE_CHART_DISTRICTS]
+    doc.add(Image("room_usage", charts.room_usage([(w.district(r["district_code"]), r["room_usage"],
+                                                    bool(r["room_usage_red"])) for r in usage],
+                                                  s["settings"]["room_usage_trigger"], lang),
+                  t("brief_chart_usage_caption", lang, n=len(usage))))
+
+
+def compose_briefing(snapshot: dict, lang: str = "zh", with_charts: bool = True) -> Document:
+    s, w = snapshot, _Words(snapshot, lang)
+    doc = Document(kind="briefing", lang=lang, title=t("brief_title", lang),
+                   subtitle=t("brief_subtitle", lang, as_of=_long_time(s["as_of"], lang)), as_of=s["as_of"])
+    doc.add(Heading(w.section(0, t("brief_h_overview", lang))))
+    _headline(doc, s, w, lang)
+    if with_charts:
+        _charts(doc, s, w, lang)
+    doc.add(Heading(w.section(1, t("brief_h_red", lang, n=len(s["red_items"])))))
+    _red_list(doc, s, w, lang)
+    _dispatch(doc, s, lang)
+    doc.add(Heading(w.section(2, t("brief_h_districts", lang))))
+    _district_table(doc, s, w, lang)
+    doc.add(Heading(w.section(3, t("brief_h_testing", lang))))
+    _testing(doc, s, w, lang)
+    doc.add(Heading(w.section(4, t("brief_h_timeliness", lang))))
+    _timeliness(doc, s, w, lang)
+    doc.footer = _footer(s, "briefing", lang)
+    return doc
+
+
+# --- the 2-hour testing bulletin ----------------------------------------------------------------
+
+def compose_bulletin(snapshot: dict, lang: str = "zh") -> Document:
+    s, w = snapshot, _Words(snapshot, lang)
+    names = s["round_names_zh"]
+    doc = Document(kind="bulletin", lang=lang, title=t("bulletin_title", lang),
+                   subtitle=t("brief_subtitle", lang, as_of=_long_time(s["as_of"], lang)), as_of=s["as_of"])
+    deadline = format_threshold(s["settings"]["testing_round_deadline_hours"], "hours", lang)
+    cadence = format_threshold(s["settings"]["testing_report_cadence_hours"], "hours", lang)
+    rounds = [r for r in s["rounds"] if r["district_code"] is None]
+    if not rounds:
+        doc.add(Paragraph(t("bulletin_none", lang, as_of=_long_time(s["as_of"], lang))))
+    for index, head in enumerate(rounds):
+        part = [r for r in s["rounds"] if r["round_id"] == head["round_id"]]
+        late_reports = [c for c in s["cadence"] if c["round_id"] == head["round_id"] and c["is_red"]]
+        behind = [r for r in part if r["district_code"] is not None and r["is_red"]]
+        doc.add(Heading(w.section(index, w.round(head["round_id"], names))))
+        remaining = (pd.Timestamp(head["deadline_at"]) - pd.Timestamp(s["as_of"])).total_seconds() / 3600
+        doc.add(Paragraph(t("bulletin_round", lang, started=_time(head["started_at"], lang),
+                            deadline=_time(head["deadline_at"], lang), limit=deadline,
+                            elapsed=format_value(head["elapsed_hours"], "hours", lang),
+                            remaining=format_value(remaining, "hours", lang),
+                            sampled=_count(head["numerator"], lang), target=_count(head["denominator"], lang),
+                            share=format_value(head["value"], "share", lang),
+                            tested=_count(head["people_tested"], lang),
+                            tested_share=format_value(head["tested_share"], "share", lang),
+                            positive=_count(head["positive_tubes"], lang),
+                            projected=_time(head["projected_finish_at"], lang))))
+        doc.add(Table(tuple(t(f"bulletin_col_{c}", lang) for c in ROUND_COLUMNS[1:]),
+                      round_rows(part, w, lang, names, with_round=False), numeric=(1, 2, 3, 4), widths=ROUND_WIDTHS[1:]))
+        sep = "、" if lang == "zh" else ", "
+        rule = s["rules"]["TEST-ROUND"]
+        if behind:
+            doc.add(Paragraph(t("bulletin_behind_list", lang, districts=sep.join(
+                f"{w.district(r['district_code'])}" + t("bulletin_projected", lang, time=_time(r["projected_finish_at"], lang))
+                for r in behind), source=source_text(rule["source"], lang)), lead=t("bulletin_behind_lead", lang)))
+        else:
+            doc.add(Paragraph(t("bulletin_none_behind", lang, limit=deadline)))
+        if late_reports:
+            doc.add(Paragraph(t("bulletin_late_list", lang, cadence=cadence, districts=sep.join(
+                w.district(c["district_code"]) + t("brief_last_report", lang, time=_time(c["last_report_at"], lang))
+                for c in late_reports), source=source_text(s["rules"]["TEST-CADENCE"]["source"], lang)),
+                lead=t("bulletin_late_lead", lang)))
+        else:
+            doc.add(Paragraph(t("bulletin_reports_ok", lang, cadence=cadence)))
+    doc.footer = _footer(s, "bulletin", lang)
+    return doc
