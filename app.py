@@ -16,6 +16,7 @@ PAGES = [
     ("pages/testing.py", "page_testing", False),
     ("pages/timeliness.py", "page_timeliness", False),
     ("pages/risk_areas.py", "page_risk_areas", False),
+    ("pages/briefing.py", "brief_page_title", False),
     ("pages/data.py", "page_data", False),
 ]
 # No icons: emoji need a font the server-side screenshots lack, and material icons load a web font.
@@ -27,7 +28,7 @@ pages = [st.Page(path, title=t(key, view.lang), default=default,
 @st.fragment(run_every="30s")
 def follow_new_data() -> None:
     """New data appears without a reload: when the database changes, run the page again."""
-    version = ui.data_version()
+    version = ui.file_version()
     seen = st.session_state.setdefault("data_version", version)
     if version != seen:
         st.session_state["data_version"] = version

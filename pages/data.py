@@ -1,9 +1,11 @@
-"""数据与导出 Data and export: what the database holds, every table and every metric as a CSV
-snapshot stamped with its as-of, and the settings in force.
+"""数据与导出 Data and export: loading the day's files (checked, then applied atomically), the
+import log, what the database holds, every table and every metric as a CSV snapshot stamped with
+its as-of, and the settings in force.
 
 The `persons` table (names, ID-card numbers, phones) is never offered: no role system exists yet."""
 
 import dataclasses
+import hashlib
 
 import duckdb
 import pandas as pd
@@ -13,6 +15,10 @@ from sitrep import registry, ui
 from sitrep.db import dataset_info, table_names
 from sitrep.export import csv_bytes, file_name
 from sitrep.i18n import name_of, t
+from sitrep.intake import report as intake_report
+from sitrep.intake import specs as intake_specs
+from sitrep.intake import templates as intake_templates
+from sitrep.intake.run import check_file, import_file
 
 view = ui.current_view()
 lang = view.lang
@@ -45,6 +51,82 @@ with right:
                                     "exported": t("field_exported", lang)}),
              "table_row_counts", data_view, key="data-row-counts-csv")
 st.caption(t("persons_withheld", lang))
+
+# --- loading a delivered file: check first, then apply in one step ----------------------------------
+st.subheader(t("intake_title", lang))
+st.caption(t("intake_note", lang))
+spec_names = list(intake_specs.TABLES)
+target = st.selectbox(t("intake_table", lang), spec_names, key="intake_table",
+                      format_func=lambda n: f"{intake_specs.TABLES[n].zh} · {n}")
+spec = intake_specs.table(target)
+stamp = pd.Timestamp.now().floor("s")
+left, right, rules_col = st.columns([1, 1, 3])
+left.download_button(f"⬇ {t('intake_template_xlsx', lang)}", data=intake_templates.template_xlsx(spec),
+                     file_name=f"{spec.name}_模板.xlsx", key="intake-template-xlsx",
+                     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+right.download_button(f"⬇ {t('intake_template_csv', lang)}", data=intake_templates.template_csv(spec),
+                      file_name=f"{spec.name}_模板.csv", mime="text/csv", key="intake-template-csv")
+with rules_col.expander(t("intake_rules", lang, table=spec.zh)):
+    st.caption(t("intake_rules_note", lang, source=spec.source_zh,
+                 key="、".join(spec.column(k).zh for k in spec.key)))
+    st.dataframe(intake_templates.rules_frame(spec, lang), hide_index=True, width="stretch")
+
+upload = st.file_uploader(t("intake_upload", lang), type=["csv", "txt", "xlsx"], key="intake_file")
+operator = st.text_input(t("intake_operator", lang), key="intake_operator")
+ignore_extra = st.checkbox(t("intake_ignore_extra", lang), key="intake_ignore_extra")
+done = st.session_state.pop("intake_done", None)
+if done:
+    st.success(done)
+if upload is not None:
+    data = upload.getvalue()
+    check_key = (upload.name, hashlib.sha256(data).hexdigest(), target, ignore_extra, ui.data_version())
+    if st.session_state.get("intake_check_key") != check_key:
+        with st.spinner(t("intake_checking", lang)):
+            outcome, _ = check_file(con, data, upload.name, target, ignore_extra=ignore_extra)
+        st.session_state["intake_check_key"], st.session_state["intake_check"] = check_key, outcome
+    outcome = st.session_state["intake_check"]
+    c = outcome.counts
+    if outcome.ignored_headers:
+        st.warning(t("intake_ignored", lang, columns="、".join(outcome.ignored_headers)))
+    if outcome.ok:
+        st.info(t("intake_valid", lang, rows=f"{outcome.rows_in_file:,}", encoding=outcome.encoding,
+                  inserted=f"{c.inserted:,}", updated=f"{c.updated:,}", unchanged=f"{c.unchanged:,}"))
+        if st.button(t("intake_apply", lang, table=spec.zh), type="primary", key="intake_apply",
+                     disabled=not operator.strip()):
+            bar = st.progress(0.0)
+            result = import_file(ui.database_path(), data, upload.name, target, by=operator.strip(), via="upload",
+                                 ignore_extra=ignore_extra,
+                                 progress=lambda label, fraction: bar.progress(fraction, text=label))
+            bar.empty()
+            if result.ok:
+                r = result.counts
+                st.session_state["intake_done"] = t(
+                    "intake_applied", lang, file=result.file_name, number=result.import_id,
+                    inserted=f"{r.inserted:,}", updated=f"{r.updated:,}", unchanged=f"{r.unchanged:,}",
+                    seconds=f"{result.seconds:.1f}")
+                st.session_state.pop("intake_check_key", None)
+                st.rerun()
+            else:  # the database changed between the check and the import, and the file no longer fits
+                st.session_state["intake_check_key"], st.session_state["intake_check"] = check_key, result
+                st.rerun()
+        if not operator.strip():
+            st.caption(t("intake_operator_needed", lang))
+    else:
+        problems = intake_report.report_frame(outcome.problems, outcome.file_name, spec)
+        st.error(t("intake_rejected", lang, problems=f"{len(problems):,}", rows=f"{outcome.rows_rejected:,}",
+                   total=f"{outcome.rows_in_file:,}"))
+        shown = problems.drop(columns=["reason" if lang == "zh" else "原因"]).head(PREVIEW_ROWS)
+        st.dataframe(shown, hide_index=True, width="stretch")
+        st.download_button(f"⬇ {t('intake_report_download', lang)}", data=csv_bytes(problems),
+                           file_name=file_name(f"{outcome.file_name}_问题清单", stamp), mime="text/csv",
+                           key="intake-report-csv")
+
+st.subheader(t("intake_log", lang))
+if "import_log" in table_names(con):
+    log = con.execute("select * from import_log order by import_id desc limit 500").df()
+    ui.table(log, "import_log", data_view, key="data-import-log-csv")
+else:
+    st.caption(t("intake_log_empty", lang))
 
 # --- every table as a CSV snapshot ----------------------------------------------------------------
 st.subheader(t("table_snapshots", lang))

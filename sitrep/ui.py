@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,23 +45,76 @@ def _build_once(path: str) -> None:
     bar.empty()
 
 
+class _Pools:
+    """One ReadPool per version of the database file. An import replaces the file (sitrep.intake.run):
+    a new version gets a new pool, and a page run keeps the version it started with, so its
+    numbers all come from one file. The two newest versions are kept; an older pool is dropped, and
+    DuckDB closes it (releasing the replaced file) once no running query holds a cursor of it."""
+
+    KEEP = 2
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pools: dict[tuple[str, int], ReadPool] = {}
+
+    def latest(self, path: Path) -> tuple[int, ReadPool]:
+        with self._lock:
+            while True:
+                version = file_version(path)
+                pool = self._pools.get((str(path), version))
+                if pool is not None:
+                    return version, pool
+                pool = ReadPool(path)
+                if file_version(path) == version:   # not replaced while opening: the pool is that version
+                    break
+                pool.close()
+            self._pools[(str(path), version)] = pool
+            mine = sorted(v for p, v in self._pools if p == str(path))
+            for old in mine[:-self.KEEP]:
+                del self._pools[(str(path), old)]
+            return version, pool
+
+    def get(self, path: Path, version: int) -> ReadPool | None:
+        with self._lock:
+            return self._pools.get((str(path), version))
+
+
 @st.cache_resource(show_spinner=False)
-def _read_pool(path: str, modified_ns: int) -> ReadPool:
-    return ReadPool(path)
+def _pools() -> _Pools:
+    return _Pools()
 
 
-def data_version() -> int:
-    """Changes whenever the database file is rebuilt or written."""
-    path = database_path()
+def file_version(path: Path | None = None) -> int:
+    """The database file's modification time in ns: changes whenever it is rebuilt or replaced."""
+    path = path or database_path()
     return path.stat().st_mtime_ns if path.exists() else 0
 
 
-def reader():
-    """A cursor of this thread on the current database, building it first if missing."""
+def pin_version() -> int:
+    """Called once at the start of every page run (ui.controls): the run reads this version."""
     path = database_path()
     if not path.exists():
         _build_once(str(path))
-    return _read_pool(str(path), path.stat().st_mtime_ns).cursor()
+    version, _ = _pools().latest(path)
+    st.session_state["pinned_version"] = version
+    return version
+
+
+def data_version() -> int:
+    """The version this page run reads (pinned by ui.controls), else the file's current one."""
+    return st.session_state.get("pinned_version") or file_version()
+
+
+def reader():
+    """A cursor of this thread on the database version this run reads, building it first if missing."""
+    path = database_path()
+    if not path.exists():
+        _build_once(str(path))
+    pinned = st.session_state.get("pinned_version")
+    pool = _pools().get(path, pinned) if pinned else None
+    if pool is None:
+        _, pool = _pools().latest(path)
+    return pool.cursor()
 
 
 # --- the view: as-of, place and language, kept in the URL ----------------------------------
@@ -89,6 +143,7 @@ def _parse_time(text: str | None) -> pd.Timestamp | None:
 def controls() -> View:
     """Sidebar controls, initialised from the URL and written back to it, so a copied link
     reproduces the exact view. Called once per run, from app.py, before the page."""
+    pin_version()
     con = reader()
     info = dataset_info(con)
     newest = pd.Timestamp(info["data_as_of"])

@@ -71,8 +71,8 @@ PERSON_TABLES = {"cases", "contacts", "room_stays"}
 
 
 class FixtureDB:
-    def __init__(self) -> None:
-        self.con = duckdb.connect()
+    def __init__(self, path=None) -> None:
+        self.con = duckdb.connect(str(path) if path else ":memory:")
         create_schema(self.con)
         install_staging_views(self.con)
         self._ids = itertools.count(1)

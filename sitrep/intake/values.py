@@ -68,14 +68,15 @@ def parse_timestamp(cells: pd.Series, now: pd.Timestamp | None = None) -> tuple[
             "year": p["y"].astype(int), "month": p["m"].astype(int), "day": p["d"].astype(int),
             "hour": p["H"].astype(int), "minute": p["M"].astype(int), "second": p["S"].fillna("0").astype(int),
         }), errors="coerce").astype("datetime64[us]") if len(p) else pd.Series(dtype="datetime64[us]")
+        clock_ok = (p["H"].astype(int) <= 23) & (p["M"].astype(int) <= 59) & (p["S"].fillna("0").astype(int) <= 59)
+        stamp[~clock_ok] = pd.NaT           # to_datetime would roll 25:00 into the next day
         problem[stamp.index[stamp.isna()]] = "no_such_date"
         tz = p["tz"].dropna()
         if len(tz):
-            sign = np.where(tz.str[0] == "-", -1, 1)
-            digits = tz.str.replace(r"[^0-9]", "", regex=True)
-            offset_min = np.where(tz == "Z", 0, sign * (digits.str[:2].fillna("0").astype(int) * 60
-                                                        + digits.str[2:4].replace("", "0").fillna("0").astype(int)))
-            stamp.loc[tz.index] = stamp.loc[tz.index] + pd.to_timedelta(480 - offset_min, unit="min")
+            digits = tz.str.replace(r"[^0-9]", "", regex=True).where(tz != "Z", "0000")
+            minutes = digits.str[:2].astype(int) * 60 + digits.str[2:4].astype(int)
+            offset = minutes.where(tz.str[0] != "-", -minutes)
+            stamp.loc[tz.index] = stamp.loc[tz.index] + pd.to_timedelta(480 - offset, unit="min")
         values.loc[stamp.index] = stamp
 
     rest = text[~matched]
