@@ -54,7 +54,7 @@ def server(demo_db_path, tmp_path):
     proc.wait(timeout=20)
 
 
-PAGES = ["", "cases", "contacts", "isolation", "testing", "timeliness", "risk_areas", "data"]
+PAGES = ["", "cases", "contacts", "isolation", "testing", "timeliness", "risk_areas", "briefing", "data"]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 
 

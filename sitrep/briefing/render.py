@@ -56,7 +56,7 @@ def to_markdown(doc: Document, images: str = "inline") -> str:
             lines += ["#" * block.level + " " + block.text, ""]
         elif isinstance(block, Paragraph):
             text = (f"**{block.lead}**" if block.lead else "") + block.text
-            lines += [f"<small>{text}</small>" if block.small else text, ""]
+            lines += [f"*{text}*" if block.small else text, ""]
         elif isinstance(block, Bullets):
             lines += [f"- " + (f"**{p.lead}**" if p.lead else "") + p.text for p in block.items] + [""]
         elif isinstance(block, Table):
@@ -185,7 +185,7 @@ def to_docx(doc: Document) -> bytes:
     pages.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _docx_page_field(pages, "PAGE")
 
-    moment = _fixed_moment(doc).replace(tzinfo=None)
+    moment = _fixed_moment(doc).astimezone(dt.timezone.utc).replace(tzinfo=None)   # DOCX dates are UTC
     props = document.core_properties
     props.title, props.author, props.last_modified_by = doc.title, "Sitrep", "Sitrep"
     props.created = props.modified = moment

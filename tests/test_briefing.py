@@ -1,0 +1,321 @@
+"""The daily briefing and the 2-hour testing bulletin on the demo scenario: every number equals
+the query layer's, every red item is in the text, the same as-of gives the same snapshot and the
+same files, DOCX and PDF open with the expected text and pages, an issued briefing re-opens
+exactly as issued, and late data shows up when it is compared with today's data."""
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import docx
+import duckdb
+import pandas as pd
+import pypdf
+import pytest
+
+from sitrep import PROJECT_ROOT
+from sitrep.briefing import store
+from sitrep.briefing.bulletin import build_bulletin
+from sitrep.briefing.compose import compose_briefing, compose_bulletin, red_item_lines, source_text, stamp_line
+from sitrep.briefing.render import render, to_markdown
+from sitrep.briefing.snapshot import build_snapshot, canonical_json, snapshot_sha256
+from sitrep.db import install_staging_views
+from sitrep.formatting import format_value
+from sitrep.queries import run, run_metric
+from sitrep.redlist import red_list
+
+AS_OF = pd.Timestamp("2022-07-24 18:00")          # the red moment of the scenario: 江北 over 75 %
+ROUND_AS_OF = pd.Timestamp("2022-08-05 18:00")    # the joint round is under way, 江北 behind
+STAMP = pd.Timestamp("2030-01-02 03:04:05")
+
+
+@pytest.fixture(scope="module")
+def snapshot(demo):
+    return build_snapshot(demo, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def zh(snapshot):
+    doc = compose_briefing(snapshot, "zh")
+    doc.stamp = stamp_line(STAMP, "zh")
+    return doc
+
+
+@pytest.fixture(scope="module")
+def files(zh):
+    return {fmt: render(zh, fmt) for fmt in ("md", "docx", "pdf")}
+
+
+def _city(frame: pd.DataFrame) -> pd.Series:
+    return frame[frame["district_code"].isna()].iloc[0]
+
+
+def _flat(text: str) -> str:
+    """Text without the spaces and line breaks the layout put in."""
+    return re.sub(r"\s+", "", text)
+
+
+def _pdf_texts(data: bytes) -> list[str]:
+    """Each page's text as PDFium (Chromium's PDF engine) extracts it, flattened: what a reader
+    who copies the text gets."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return [_flat(page.get_textpage().get_text_range()) for page in document]
+    finally:
+        document.close()
+
+
+# --- numbers equal the query layer's ---------------------------------------------------------
+
+def test_headline_numbers_are_the_query_layers(demo, snapshot):
+    now, before = snapshot["headline"]["now"], snapshot["headline"]["previous"]
+    new = _city(run_metric(demo, "CASE-NEW", as_of=AS_OF))
+    assert (now["new_confirmed"], now["new_asymptomatic"], now["active_cases"], now["cumulative_cases"]) == (
+        new["new_confirmed"], new["new_asymptomatic"], new["active"], new["cumulative"])
+    assert now["new_social"] == _city(run_metric(demo, "CASE-SOCIAL", as_of=AS_OF))["value"]
+    assert now["room_usage"] == pytest.approx(_city(run_metric(demo, "ISO-USE", as_of=AS_OF))["value"], rel=1e-11)
+    assert now["people_isolated"] == _city(run(demo, "overview/people_in_isolation", as_of=AS_OF))["people"]
+    risk = _city(run_metric(demo, "RISK-AREAS", as_of=AS_OF))
+    assert (now["high_risk_areas"], now["medium_risk_areas"], now["low_risk_areas"]) == (
+        risk["high_areas"], risk["medium_areas"], risk["low_areas"])
+    yesterday = _city(run_metric(demo, "CASE-NEW", as_of=AS_OF - pd.Timedelta(days=1)))
+    assert before["new_confirmed"] == yesterday["new_confirmed"]
+    assert snapshot["headline"]["red_items"] == len(red_list(demo, AS_OF))
+    assert snapshot["headline"]["red_items_previous"] == len(red_list(demo, AS_OF - pd.Timedelta(days=1)))
+
+
+def test_every_red_item_of_the_red_list_is_in_the_snapshot_and_the_text(demo, snapshot, zh, files):
+    expected = red_list(demo, AS_OF)
+    assert len(expected) > 100 and "ISO-USE" in set(expected["rule_id"])
+    got = snapshot["red_items"]
+    assert [(i["rule_id"], i["district_code"], i["round_id"]) for i in got] == [
+        (r.rule_id, r.district_code, r.round_id) for r in expected.itertuples()]
+    for item, row in zip(got, expected.itertuples()):
+        assert item["value"] == pytest.approx(row.value, rel=1e-11)
+    markdown = files["md"].decode("utf-8")
+    lines = {rule_id: (sentence, items) for rule_id, sentence, items in red_item_lines(snapshot, "zh")}
+    for row in expected.itertuples():
+        district = row.district_name_zh if isinstance(row.district_name_zh, str) else "全市"
+        value = format_value(row.value, row.unit, "zh")
+        # The item reads "district value" in its rule's bullet, which names the rule and its source.
+        bullet = next(line for line in markdown.splitlines() if f"（{row.rule_id}）" in line and line.startswith("- "))
+        assert f"{district}" in bullet and value in bullet, (row.rule_id, district, value)
+        assert source_text(row.source, "zh") in bullet
+        assert any(item.startswith(district) and value in item for item in lines[row.rule_id][1])
+    assert "江北区 98.7%" in markdown and "003 第57条" in markdown
+
+
+def test_the_dispatch_suggestion_names_the_nearest_lender_and_the_rooms(demo, snapshot, files):
+    plan = run_metric(demo, "ISO-DISPATCH", as_of=AS_OF)
+    assert list(plan["needy_district_code"].unique()) == ["500105"]
+    lender = plan.iloc[0]
+    markdown = files["md"].decode("utf-8")
+    line = next(line for line in markdown.splitlines() if line.startswith("- 江北区隔离房间使用率"))
+    assert "已达 75.0% 跨区调度线（003 第57条）" in line
+    assert f"转出 {lender.need_rooms:,} 间" in line and f"南岸区（约 {lender.distance_km:.1f} 公里，可调出 {lender.spare_rooms:,} 间）" in line
+
+
+def test_district_table_testing_and_timeliness_are_the_query_layers(demo, snapshot):
+    usage = run_metric(demo, "ISO-USE", as_of=AS_OF).set_index("district_code")
+    rows = {r["district_code"]: r for r in snapshot["district_table"]}
+    assert len(rows) == 38
+    assert rows["500105"]["room_usage"] == pytest.approx(usage.loc["500105", "value"], rel=1e-11)
+    assert rows["500105"]["room_usage_red"] is True
+    finished = run(demo, "briefing/test_rounds_finished", as_of=AS_OF, since=AS_OF - pd.Timedelta(days=1))
+    assert [f["round_id"] for f in snapshot["testing"]["finished"]] == list(finished["round_id"])
+    assert snapshot["testing"]["active"] == []   # both rounds of the day finished by 18:00
+    for entry in snapshot["timeliness"]:
+        city = _city(run_metric(demo, entry["metric_id"], as_of=AS_OF))
+        assert (entry["on_time"], entry["late"], entry["open_overdue"]) == (city["on_time"], city["late"], city["open_overdue"])
+
+
+def test_no_personal_data_reaches_the_briefing(demo, snapshot, files):
+    people = demo.execute("select full_name, id_card_number, phone from persons using sample 50 rows (reservoir, 7)").fetchall()
+    text = canonical_json(snapshot) + files["md"].decode("utf-8")
+    for name, id_card, phone in people:
+        assert id_card not in text and phone not in text
+        assert len(name) < 2 or name not in text.split("快照")[0].replace("江北区", "")  # names are not district names
+
+
+# --- the same as-of gives the same document --------------------------------------------------
+
+def test_same_as_of_gives_the_same_snapshot_and_files_apart_from_the_stamp(demo, snapshot, files):
+    again = build_snapshot(demo, AS_OF)
+    assert canonical_json(again) == canonical_json(snapshot)
+    doc = compose_briefing(again, "zh")
+    doc.stamp = stamp_line(STAMP, "zh")
+    assert render(doc, "docx") == files["docx"]
+    assert render(doc, "pdf") == files["pdf"]
+    doc.stamp = stamp_line(pd.Timestamp("2031-05-06 07:08:09"), "zh", "张三")
+    later = render(doc, "md").decode("utf-8").splitlines()
+    first = files["md"].decode("utf-8").splitlines()
+    assert len(later) == len(first)
+    assert [i for i, (a, b) in enumerate(zip(first, later)) if a != b] == [len(first) - 1]
+    assert first[-1].startswith("生成于 2030-01-02") and "签发人：张三" in later[-1]
+
+
+def test_the_footer_states_the_as_of_and_the_snapshots_sha256(snapshot, files):
+    sha = snapshot_sha256(snapshot)
+    assert sha == snapshot_sha256(json.loads(canonical_json(snapshot)))
+    markdown = files["md"].decode("utf-8")
+    assert f"数据快照 SHA-256：{sha}" in markdown and "数据时点 2022年7月24日18:00" in markdown
+    assert "数据库数据截至 2022年8月5日18:00" in markdown
+
+
+def test_a_later_moment_gives_another_snapshot(demo, snapshot):
+    assert snapshot_sha256(build_snapshot(demo, AS_OF + pd.Timedelta(hours=2))) != snapshot_sha256(snapshot)
+
+
+# --- exports open ----------------------------------------------------------------------------
+
+def test_pdf_opens_with_the_text_and_the_pages_its_footer_counts(snapshot, files):
+    reader = pypdf.PdfReader(io.BytesIO(files["pdf"]))
+    pages = len(reader.pages)
+    assert 3 <= pages <= 12
+    texts = _pdf_texts(files["pdf"])
+    assert len(texts) == pages
+    whole = "".join(texts)
+    for expected in ("重庆市疫情防控日报", "跨区调度建议", "江北区隔离房间使用率98.7%", "003第57条", "分区县情况",
+                     "核酸检测进展", "流调与报告时效", snapshot_sha256(snapshot)):
+        assert expected in whole, expected
+    for number, text in enumerate(texts, start=1):
+        assert f"{number}/{pages}" in text           # every page's footer: page / pages
+        assert "数据时点2022年7月24日18:00" in text
+    fonts = {str(f) for page in reader.pages for f in page["/Resources"]["/Font"].values()}
+    assert fonts   # the CJK font travels inside the PDF
+    embedded = [reader.get_object(f)["/DescendantFonts"][0].get_object()["/FontDescriptor"] for f in
+                {ref for page in reader.pages for ref in page["/Resources"]["/Font"].values()}]
+    assert all(any(k in d for k in ("/FontFile", "/FontFile2", "/FontFile3")) for d in embedded)
+    assert reader.metadata.creation_date.strftime("%Y-%m-%d %H:%M") == "2022-07-24 18:00"
+
+
+def test_docx_opens_with_the_text_tables_charts_and_fixed_properties(files):
+    document = docx.Document(io.BytesIO(files["docx"]))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "重庆市疫情防控日报" in text and "江北区隔离房间使用率 98.7%" in text and "003 第57条" in text
+    assert len(document.tables) >= 4 and len(document.inline_shapes) == 2
+    district_table = next(t for t in document.tables if t.rows[0].cells[0].text == "区县")
+    assert len(district_table.rows) == 39
+    footer = "\n".join(p.text for p in document.sections[0].footer.paragraphs)
+    assert "数据快照 SHA-256" in footer and "数据时点 2022年7月24日18:00" in footer
+    # The as-of moment, Beijing time (DOCX keeps UTC): 18:00 +08:00 is 10:00 UTC.
+    assert document.core_properties.created == pd.Timestamp("2022-07-24 18:00", tz="Asia/Shanghai").to_pydatetime()
+
+
+def test_english_uses_the_same_snapshot(snapshot):
+    doc = compose_briefing(snapshot, "en", with_charts=False)
+    markdown = to_markdown(doc)
+    assert "Chongqing epidemic prevention and control daily briefing" in markdown
+    assert "Jiangbei" in markdown and "98.7%" in markdown and "003 #57" in markdown
+    assert snapshot_sha256(snapshot) in markdown
+    assert not re.search(r"[\u4e00-\u9fff]", markdown.replace(snapshot["dataset"].get("time_zone", ""), "")
+                         .split("Red items")[0].split("As of")[0] + markdown.split("\n")[0])
+
+
+# --- the 2-hour testing bulletin -------------------------------------------------------------
+
+def test_bulletin_names_the_districts_behind_and_the_late_reports(demo):
+    bulletin = build_bulletin(demo, ROUND_AS_OF)
+    rounds = run_metric(demo, "TEST-ROUND", as_of=ROUND_AS_OF)
+    cadence = run_metric(demo, "TEST-CADENCE", as_of=ROUND_AS_OF)
+    behind = rounds[rounds["district_code"].notna() & rounds["is_red"].astype(bool)]
+    late = cadence[cadence["is_red"].astype(bool)]
+    assert len(behind) >= 1 and len(late) >= 1
+    doc = compose_bulletin(bulletin, "zh")
+    markdown = to_markdown(doc)
+    names = dict(demo.execute("select district_code, name_zh from districts").fetchall())
+    behind_line = next(line for line in markdown.splitlines() if line.startswith("**进度滞后："))
+    late_line = next(line for line in markdown.splitlines() if line.startswith("**通报超时："))
+    assert {names[c] for c in behind["district_code"]} == {n for n in names.values() if n in behind_line}
+    assert {names[c] for c in late["district_code"]} == {n for n in names.values() if n in late_line}
+    for row in rounds[rounds["district_code"].notna()].itertuples():
+        assert f"{row.numerator:,} ({format_value(row.value, 'share', 'zh')})" in markdown
+        assert f"{row.people_tested:,}" in markdown
+    assert "进度滞后" in "".join(_pdf_texts(render(doc, "pdf")))
+
+
+def test_bulletin_without_an_active_round_says_so(demo):
+    markdown = to_markdown(compose_bulletin(build_bulletin(demo, AS_OF), "zh"))
+    assert "无进行中的区域核酸检测轮次" in markdown
+
+
+# --- issued briefings --------------------------------------------------------------------------
+
+def test_issue_then_reopen_gives_the_briefing_exactly_as_issued(snapshot, tmp_path, monkeypatch):
+    monkeypatch.setenv("SITREP_BRIEFINGS_DIR", str(tmp_path))
+    issued = store.issue(snapshot, "值班员 张三", lang="zh", issued_at=STAMP)
+    assert issued.path.parent == tmp_path and issued.meta["snapshot_sha256"] == snapshot_sha256(snapshot)
+    assert (issued.path / "snapshot.json").read_text(encoding="utf-8") == canonical_json(snapshot)
+    listed = store.list_issued()
+    assert [i.id for i in listed] == [issued.id]
+    again = store.load(issued.id)
+    files, same = store.reopen(again)
+    assert same and all(files[fmt] == again.file(fmt) for fmt in ("md", "docx", "pdf"))
+    assert "签发人：值班员 张三" in again.file("md").decode("utf-8")
+    # A stored snapshot changed after issue is refused.
+    (issued.path / "snapshot.json").write_text(canonical_json({**snapshot, "as_of": "2022-07-25T18:00:00"}),
+                                               encoding="utf-8")
+    with pytest.raises(ValueError, match="changed after issue"):
+        store.load(issued.id)
+    with pytest.raises(ValueError):
+        store.issue(snapshot, "  ", directory=tmp_path)
+
+
+def test_compare_with_today_shows_late_data(demo_db_path, snapshot, tmp_path):
+    copy = tmp_path / "late.duckdb"
+    shutil.copy(demo_db_path, copy)
+    con = duckdb.connect(str(copy))
+    install_staging_views(con)
+    assert store.compare(snapshot, build_snapshot(con, AS_OF)) == []
+    # A stay recorded late: someone checked into a free room of 万州 at 10:00 on the 24th.
+    room = con.execute("""
+        select r.room_id from stg_rooms r
+        where r.district_code = '500101' and r.room_id not in (
+            select room_id from room_stays where check_in_at <= $t and (check_out_at is null or check_out_at > $t))
+        order by r.room_id limit 1""", {"t": AS_OF}).fetchone()[0]
+    con.execute("insert into room_stays values ((select max(stay_id) + 1 from room_stays), $room, "
+                "(select max(person_id) from persons), 'arrival', null, $at, null)",
+                {"room": room, "at": pd.Timestamp("2022-07-24 10:00")})
+    current = build_snapshot(con, AS_OF)
+    con.close()
+    differences = {(d["where"], d["field"]): d for d in store.compare(snapshot, current)}
+    occupied = differences[("district_table[district_code=500101]", "rooms_occupied")]
+    assert occupied["current"] == occupied["issued"] + 1
+    assert ("headline.now", "people_isolated") in differences
+    assert snapshot_sha256(current) != snapshot_sha256(snapshot)
+
+
+# --- command line --------------------------------------------------------------------------------
+
+def _cli(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "sitrep", *args], cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=180, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT), **(env or {})})
+
+
+def test_briefing_command_writes_markdown_and_pdf_and_issues(demo_db_path, snapshot, tmp_path):
+    sha = snapshot_sha256(snapshot)
+    md = _cli("briefing", "--db", str(demo_db_path), "--as-of", "2022-07-24 18:00")
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# 重庆市疫情防控日报") and sha in md.stdout and sha in md.stderr
+    out = tmp_path / "b.pdf"
+    pdf = _cli("briefing", "--db", str(demo_db_path), "--as-of", "2022-07-24 18:00", "--format", "pdf",
+               "--lang", "en", "--out", str(out))
+    assert pdf.returncode == 0, pdf.stderr
+    assert "dailybriefing" in _pdf_texts(out.read_bytes())[0] and sha in "".join(_pdf_texts(out.read_bytes()))
+    env = {"SITREP_BRIEFINGS_DIR": str(tmp_path / "issued")}
+    issued = _cli("briefing", "--db", str(demo_db_path), "--as-of", "2022-07-24 18:00", "--issue", "--by", "李四",
+                  env=env)
+    assert issued.returncode == 0, issued.stderr
+    listed = _cli("briefing", "--list", env=env)
+    assert "李四" in listed.stdout and sha[:16] in listed.stdout
+    issue_id = listed.stdout.split("\t")[0]
+    compared = _cli("briefing", "--db", str(demo_db_path), "--compare", issue_id, env=env)
+    assert compared.returncode == 0 and "0 values differ" in compared.stdout
+    refused = _cli("briefing", "--db", str(demo_db_path), "--issue")
+    assert refused.returncode != 0 and "--by" in refused.stderr
