@@ -7,12 +7,11 @@ The `persons` table (names, ID-card numbers, phones) is never offered: no role s
 import dataclasses
 import hashlib
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 from sitrep import registry, ui
-from sitrep.db import dataset_info, table_names
+from sitrep.db import connect_read, dataset_info, table_names
 from sitrep.export import csv_bytes, file_name
 from sitrep.i18n import name_of, t
 from sitrep.intake import report as intake_report
@@ -68,7 +67,7 @@ right.download_button(f"⬇ {t('intake_template_csv', lang)}", data=intake_templ
                       file_name=f"{spec.name}_模板.csv", mime="text/csv", key="intake-template-csv")
 with rules_col.expander(t("intake_rules", lang, table=spec.zh)):
     st.caption(t("intake_rules_note", lang, source=spec.source_zh,
-                 key="、".join(spec.column(k).zh for k in spec.key)))
+                 keys="、".join(spec.column(k).zh for k in spec.key)))
     st.dataframe(intake_templates.rules_frame(spec, lang), hide_index=True, width="stretch")
 
 upload = st.file_uploader(t("intake_upload", lang), type=["csv", "txt", "xlsx"], key="intake_file")
@@ -143,7 +142,7 @@ database = str(ui.database_path())
 def whole_table(table: str = chosen) -> bytes:
     """The whole table, chunk by chunk through csv_bytes; built only when the button is clicked
     (on another thread, so through a connection of its own)."""
-    own = duckdb.connect(database, read_only=True)
+    own = connect_read(database)
     try:
         result = own.execute(f'select * from "{table}"')
         parts, first = [], True

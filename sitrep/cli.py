@@ -31,14 +31,12 @@ def _build_demo(args: argparse.Namespace) -> int:
 
 
 def _connect_read(db: str | None):
-    import duckdb
-
-    from sitrep.db import install_staging_views
+    from sitrep.db import connect_read, install_staging_views
 
     path = Path(db) if db else DEFAULT_DB_PATH
     if not path.exists():
         raise SystemExit(f"no database at {path}: build one with `python -m sitrep build-demo` or pass --db")
-    con = duckdb.connect(str(path), read_only=True)
+    con = connect_read(path)
     install_staging_views(con)
     return con
 
@@ -92,8 +90,7 @@ def _table_name(label: str) -> str:
 
 
 def _import(args: argparse.Namespace) -> int:
-    import duckdb
-
+    from sitrep.db import connect_read
     from sitrep.intake import report, specs
     from sitrep.intake.run import check_file, import_file
 
@@ -106,7 +103,7 @@ def _import(args: argparse.Namespace) -> int:
         raise SystemExit(f"no database at {db}: build one with `python -m sitrep build-demo` or pass --db")
     data = path.read_bytes()
     if args.check_only:
-        con = duckdb.connect(str(db), read_only=True)
+        con = connect_read(db)
         try:
             outcome, _ = check_file(con, data, path.name, table, ignore_extra=args.ignore_extra_columns)
         finally:

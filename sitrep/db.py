@@ -2,7 +2,8 @@
 
 DuckDB allows one writing process. The app only reads: every thread gets its own
 cursor from one read-only connection (a connection shared across threads fails in
-DuckDB 2.0), and builds and imports write through a separate connection.
+DuckDB 2.0). Builds and imports write a copy and rename it over the file
+(sitrep.intake.run), so readers open the file afresh to see new data: see connect_read.
 """
 
 from __future__ import annotations
@@ -52,11 +53,41 @@ def install_staging_views(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The database's tables (not the staging views, which are temporary)."""
     rows = con.execute(
         "select table_name from information_schema.tables "
-        "where table_schema = 'main' order by table_name"
+        "where table_catalog = current_database() and table_schema = 'main' and table_type = 'BASE TABLE' "
+        "order by table_name"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def connect_read(path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the file at `path` as it is now.
+
+    Not duckdb.connect(path): within one process DuckDB hands every connect to a path the
+    database instance already open there, so after an import replaced the file, a new
+    connection would still read the replaced one for as long as any old connection lives.
+    Attaching into a private in-memory instance opens the file afresh every time."""
+    con = duckdb.connect(":memory:")
+    con.execute("attach $path as sitrep (read_only)", {"path": str(path)})
+    con.execute("use sitrep")
+    return con
+
+
+def current_catalog(con: duckdb.DuckDBPyConnection) -> str:
+    return con.execute("select current_database()").fetchone()[0]
+
+
+def new_cursor(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A cursor for another thread: same database as `con`, with the staging views. From other
+    threads than con's, pass `catalog` (current_catalog(con), read once on con's thread):
+    con itself must not be queried from two threads at once."""
+    catalog = catalog or current_catalog(con)
+    cur = con.cursor()
+    cur.execute(f'use "{catalog}"')
+    install_staging_views(cur)
+    return cur
 
 
 class ReadPool:
@@ -64,14 +95,14 @@ class ReadPool:
 
     def __init__(self, path: Path | str):
         self.path = str(path)
-        self._con = duckdb.connect(self.path, read_only=True)
+        self._con = connect_read(self.path)
+        self._catalog = current_catalog(self._con)
         self._local = threading.local()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = getattr(self._local, "cursor", None)
         if cur is None:
-            cur = self._con.cursor()
-            install_staging_views(cur)
+            cur = new_cursor(self._con, self._catalog)
             self._local.cursor = cur
         return cur
 

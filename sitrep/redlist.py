@@ -17,7 +17,7 @@ import pandas as pd
 
 from sitrep import registry
 from sitrep import settings as settings_module
-from sitrep.db import install_staging_views
+from sitrep.db import current_catalog, new_cursor
 from sitrep.queries import run_metric
 
 COLUMNS = ["rule_id", "name_zh", "name_en", "district_code", "district_name_zh", "district_name_en",
@@ -30,10 +30,11 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
     documented = settings_module.current()
     flagging = [m for m in registry.metrics().values() if m.flags_red]
 
+    catalog = current_catalog(con)
+
     def evaluate(metric: registry.Metric) -> pd.DataFrame:
         # Each thread reads through its own cursor; DuckDB runs them side by side.
-        cur = con.cursor()
-        install_staging_views(cur)
+        cur = new_cursor(con, catalog)
         try:
             return run_metric(cur, metric.id, as_of=as_of, district_code=district_code,
                               township_code=township_code, settings=settings)

@@ -23,6 +23,8 @@ REQUIRED_TABLES = {
     # investigation and reporting, screening
     "investigations", "assist_letters", "screening_tasks", "arrivals",
     "dataset_info",
+    # every import of a delivered file (sitrep.intake)
+    "import_log",
 }
 
 PERSONAL_COLUMNS = {"full_name", "id_card_number", "phone"}

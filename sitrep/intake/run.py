@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 from sitrep import QUERIES_DIR
+from sitrep.db import connect_read
 from sitrep.intake import files, specs
 from sitrep.intake.merge import Counts, Staged
 from sitrep.intake.validate import Checked, Places, check, problems_frame
@@ -187,7 +188,7 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
 
     # The file alone first, on a read-only look at the database: a bad file costs no copy.
     step("checking", 0.05)
-    reader = duckdb.connect(str(db), read_only=True)
+    reader = connect_read(db)
     try:
         outcome, checked = check_file(reader, data, name, table, ignore_extra)
     finally:

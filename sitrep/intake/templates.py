@@ -17,7 +17,7 @@ def rules_frame(spec: TableSpec, lang: str = "zh") -> pd.DataFrame:
         kind_zh, kind_en = KINDS[col.kind]
         accepted = ""
         if col.values:
-            accepted = "；".join(f"{labels[0]}（{stored}）" if lang == "zh" else f"{stored} ({labels[0]})"
+            accepted = ("；" if lang == "zh" else "; ").join(f"{labels[0]}（{stored}）" if lang == "zh" else f"{stored} ({labels[0]})"
                                 for stored, labels in col.values.items())
         elif col.minimum is not None or col.maximum is not None:
             accepted = f"{col.minimum if col.minimum is not None else ''}–{col.maximum if col.maximum is not None else ''}"

@@ -1,0 +1,164 @@
+"""Import speed and memory: a 1-million-row file of testing samples, at city scale.
+
+    python benchmarks/bench_import.py --db /tmp/city.duckdb       # a city-scale database (build-demo --scale city)
+    python benchmarks/bench_import.py                             # builds a demo database first
+
+Works on a copy of --db (the original is never touched). Each run is a separate process, so its
+peak RSS is its own: the `python -m sitrep import` a duty officer runs, timed end to end, with the
+time of each step from the importer's progress callback. Runs:
+  1. 1,000,000 new samples (CSV, UTF-8 with BOM)           -> 1,000,000 inserted
+  2. the same file again                                    -> 1,000,000 unchanged (idempotent)
+  3. the same rows in GB18030 with 1% of them changed       -> 10,000 updated, 990,000 unchanged
+  4. check only (no write)
+  5. 100,000 rows as XLSX (openpyxl reads it cell by cell)
+The target: run 1 under 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def one_run(args: argparse.Namespace) -> None:
+    """Child process: one import, its steps and peak RSS as JSON on stdout."""
+    from sitrep.db import connect_read
+    from sitrep.intake.run import check_file, import_file
+
+    data = Path(args.file).read_bytes()
+    marks: list[tuple[str, float]] = []
+    started = time.perf_counter()
+    if args.check_only:
+        con = connect_read(args.db)
+        outcome, _ = check_file(con, data, Path(args.file).name, "testing_samples")
+        con.close()
+    else:
+        outcome = import_file(args.db, data, Path(args.file).name, "testing_samples", by="benchmark",
+                              progress=lambda label, _: marks.append((label, time.perf_counter() - started)))
+    total = time.perf_counter() - started
+    steps, previous = {}, ("reading the file", 0.0)
+    for label, at in marks + [("end", total)]:
+        steps[previous[0]] = round(at - previous[1], 2)
+        previous = (label, at)
+    c = outcome.counts
+    print(json.dumps({"status": outcome.status, "rows": outcome.rows_in_file, "inserted": c.inserted,
+                      "updated": c.updated, "unchanged": c.unchanged, "problems": len(outcome.problems),
+                      "seconds": round(total, 2), "steps": steps,
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+
+
+def run_child(db: Path, file: Path, check_only: bool = False) -> dict:
+    command = [sys.executable, __file__, "--one", "--db", str(db), "--file", str(file)]
+    if check_only:
+        command.append("--check-only")
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        raise SystemExit(result.stderr)
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    out["wall_seconds"] = round(time.perf_counter() - started, 2)   # with interpreter start and imports
+    return out
+
+
+def samples_file(path: Path, first_id: int, tube_ids: np.ndarray, rows: int, encoding: str = "utf-8-sig",
+                 changed_every: int = 0) -> Path:
+    rng = np.random.default_rng(7)
+    minutes = rng.integers(0, 600, rows)
+    if changed_every:
+        minutes[::changed_every] += 1
+    frame = pd.DataFrame({
+        "采样编号": np.arange(first_id, first_id + rows),
+        "样本管编号": tube_ids[np.arange(rows) % len(tube_ids)],
+        "采样时间": (pd.Timestamp("2022-08-05 06:00") + pd.to_timedelta(minutes, unit="min")).strftime("%Y-%m-%d %H:%M"),
+    })
+    if path.suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", help="database to copy and import into (default: build a demo database)")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--file", help=argparse.SUPPRESS)
+    parser.add_argument("--check-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        one_run(args)
+        return
+
+    work = Path(tempfile.mkdtemp(prefix="sitrep-bench-import-"))
+    try:
+        db = work / "sitrep.duckdb"
+        if args.db:
+            shutil.copyfile(args.db, db)
+        else:
+            subprocess.run([sys.executable, "-m", "sitrep", "build-demo", "--out", str(db)], cwd=ROOT, check=True)
+        con = duckdb.connect(str(db), read_only=True)
+        scale = dict(con.execute("select key, value from dataset_info").fetchall()).get("scenario_scale")
+        held = con.execute("select count(*), coalesce(max(sample_id), 0) from testing_samples").fetchone()
+        tube_ids = con.execute("select tube_id from testing_tubes order by tube_id limit 100000").df()["tube_id"]
+        tubes = con.execute("select count(*) from testing_tubes").fetchone()[0]
+        con.close()
+        if not len(tube_ids):
+            raise SystemExit("the database holds no testing tubes to sample into")
+        first = held[1] + 1
+        print(f"database: {args.db or 'fresh demo build'} (scale {scale}, {db.stat().st_size / 2**20:,.0f} MB), "
+              f"{held[0]:,} samples and {tubes:,} tubes held; {os.cpu_count()} cores")
+
+        made = time.perf_counter()
+        csv_file = samples_file(work / "samples.csv", first, tube_ids.to_numpy(), args.rows)
+        gb_file = samples_file(work / "samples_gb18030.csv", first, tube_ids.to_numpy(), args.rows, "gb18030",
+                               changed_every=100)
+        xlsx_file = samples_file(work / "samples.xlsx", first + args.rows, tube_ids.to_numpy(), 100_000)
+        print(f"files written in {time.perf_counter() - made:.1f} s: {csv_file.stat().st_size / 2**20:.1f} MB CSV, "
+              f"{xlsx_file.stat().st_size / 2**20:.1f} MB XLSX\n")
+
+        runs = [
+            (f"1. {args.rows:,} new samples, CSV UTF-8 BOM", csv_file, False),
+            ("2. the same file again", csv_file, False),
+            ("3. GB18030, 1% of rows changed", gb_file, False),
+            ("4. check only, nothing written", csv_file, True),
+            ("5. 100,000 new samples, XLSX", xlsx_file, False),
+        ]
+        rows = []
+        for label, path, check_only in runs:
+            out = run_child(db, path, check_only)
+            rows.append({"run": label, "status": out["status"], "inserted": out["inserted"],
+                         "updated": out["updated"], "unchanged": out["unchanged"], "import s": out["seconds"],
+                         "wall s": out["wall_seconds"], "peak RSS MB": out["peak_rss_mb"]})
+            print(f"{label}: {out['status']} in {out['seconds']} s; steps: "
+                  + ", ".join(f"{k} {v} s" for k, v in out["steps"].items()))
+        print()
+        print(pd.DataFrame(rows).to_string(index=False))
+        con = duckdb.connect(str(db), read_only=True)
+        after = con.execute("select count(*), count(distinct sample_id) from testing_samples").fetchone()
+        con.close()
+        expected = held[0] + args.rows + 100_000
+        print(f"\nsamples held after: {after[0]:,} ({after[1]:,} distinct ids; expected {expected:,})")
+        first_run = rows[0]["import s"]
+        print(f"1M-row import: {first_run} s ({'under' if first_run < 30 else 'OVER'} the 30 s target)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,156 @@
+"""Imports are atomic: readers never see a half-applied file, a killed import leaves the
+database exactly as it was, and two imports at once both land (one waits for the other)."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from sitrep import PROJECT_ROOT
+from sitrep.db import connect_read, table_names
+from sitrep.intake.run import lock_path
+from tests.intake.helpers import cli, file_digest, samples_csv, table_digest
+
+
+def _consistent_read(db: Path) -> tuple[int, int, int]:
+    """(samples held, samples the log says were inserted, imports applied), read on one connection
+    to whichever file is at the path now, as the app reads it."""
+    con = connect_read(db)
+    try:
+        held = con.execute("select count(*) from testing_samples").fetchone()[0]
+        tables = set(table_names(con))
+        if "import_log" not in tables:
+            return held, 0, 0
+        logged, applied = con.execute(
+            "select coalesce(sum(rows_inserted), 0), count(*) from import_log "
+            "where table_name = 'testing_samples' and status = 'applied'").fetchone()
+        return held, int(logged), applied
+    finally:
+        con.close()
+
+
+def test_readers_in_a_loop_never_see_a_half_applied_import(small_db, tmp_path):
+    files = [samples_csv(tmp_path / f"samples{i}.csv", first_id=1 + i * 20_000, rows=20_000) for i in range(4)]
+    stop = threading.Event()
+    seen: list[tuple[int, int, int]] = []
+    broken: list[tuple[int, int, int]] = []
+
+    def read_loop():
+        while not stop.is_set():
+            held, logged, applied = _consistent_read(small_db)
+            seen.append((held, logged, applied))
+            if held != logged or held != applied * 20_000:
+                broken.append((held, logged, applied))
+
+    readers = [threading.Thread(target=read_loop) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        for path in files:   # the import runs in its own process, as the CLI does beside the app
+            result = cli("import", str(path), "--table", "testing_samples", "--db", str(small_db))
+            assert result.returncode == 0, result.stderr
+    finally:
+        time.sleep(0.3)
+        stop.set()
+        for reader in readers:
+            reader.join()
+    assert not broken, broken[:5]
+    versions = {s[2] for s in seen}
+    assert versions >= {0, 4} and len(versions) >= 3, versions        # they saw the imports land one by one
+    assert len(seen) > 40
+
+
+def test_the_app_keeps_reading_the_version_a_page_run_started_with(small_db, tmp_path):
+    from sitrep import ui
+
+    pools = ui._Pools()
+    first_version, first = pools.latest(small_db)
+    before = first.cursor().execute("select count(*) from testing_samples").fetchone()[0]
+    result = cli("import", str(samples_csv(tmp_path / "s.csv", 1, 1000)), "--table", "testing_samples",
+                 "--db", str(small_db))
+    assert result.returncode == 0, result.stderr
+    new_version, newer = pools.latest(small_db)
+    assert new_version != first_version
+    assert newer.cursor().execute("select count(*) from testing_samples").fetchone()[0] == before + 1000
+    # A run pinned to the old version still reads the old file, whole.
+    assert pools.get(small_db, first_version).cursor().execute(
+        "select count(*) from testing_samples").fetchone()[0] == before
+
+
+def test_replaced_files_are_released_once_their_pool_is_dropped(small_db, tmp_path):
+    from sitrep import ui
+
+    pools = ui._Pools()
+
+    def open_deleted_files() -> int:
+        links = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
+                 if os.path.exists(f"/proc/self/fd/{fd}")]
+        return sum(1 for link in links if str(small_db) in link and link.endswith("(deleted)"))
+
+    for i in range(5):
+        _, pool = pools.latest(small_db)
+        pool.cursor().execute("select count(*) from testing_samples").fetchone()
+        result = cli("import", str(samples_csv(tmp_path / f"s{i}.csv", 1 + i * 10, 10)), "--table",
+                     "testing_samples", "--db", str(small_db))
+        assert result.returncode == 0, result.stderr
+    pools.latest(small_db)
+    import gc
+    gc.collect()
+    assert open_deleted_files() <= ui._Pools.KEEP - 1, "replaced database files are still held open"
+
+
+def _stray_copies(db: Path) -> list[Path]:
+    return sorted(db.parent.glob(f".{db.name}.import-*"))
+
+
+@pytest.mark.parametrize("moment", ["while checking", "while writing the copy"])
+def test_killing_an_import_leaves_the_database_exactly_as_it_was(small_db, tmp_path, moment):
+    big = samples_csv(tmp_path / "big.csv", 1, 600_000)
+    before_bytes, before_tables = file_digest(small_db), table_digest(small_db)
+    size = small_db.stat().st_size
+    process = subprocess.Popen([sys.executable, "-m", "sitrep", "import", str(big), "--table", "testing_samples",
+                                "--db", str(small_db)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    if moment == "while checking":
+        time.sleep(1.0)                               # reading and checking 600k rows takes longer
+        assert not _stray_copies(small_db), "the import got past checking too soon for this test"
+    else:
+        # The copy appears after the checks; kill once it is at least as large as the original,
+        # that is while the file's rows are being written into it.
+        while time.monotonic() < deadline and process.poll() is None:
+            copies = [p for p in _stray_copies(small_db) if p.suffix == ".duckdb"]
+            if copies and copies[0].exists() and copies[0].stat().st_size >= size:
+                break
+            time.sleep(0.005)
+    assert process.poll() is None, "the import finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL
+    assert file_digest(small_db) == before_bytes
+    assert table_digest(small_db) == before_tables
+    # The next import cleans up after the killed one and lands.
+    result = cli("import", str(samples_csv(tmp_path / "small.csv", 1, 100)), "--table", "testing_samples",
+                 "--db", str(small_db))
+    assert result.returncode == 0, result.stderr
+    assert not _stray_copies(small_db)
+    assert table_digest(small_db)["testing_samples"] != before_tables["testing_samples"]
+
+
+def test_two_imports_at_once_both_land(small_db, tmp_path):
+    a = samples_csv(tmp_path / "a.csv", 1, 50_000)
+    b = samples_csv(tmp_path / "b.csv", 100_001, 50_000)
+    started = [subprocess.Popen([sys.executable, "-m", "sitrep", "import", str(f), "--table", "testing_samples",
+                                 "--db", str(small_db)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for f in (a, b)]
+    for process in started:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    held, logged, applied = _consistent_read(small_db)
+    assert (held, logged, applied) == (100_000, 100_000, 2)
+    assert lock_path(small_db).exists()
