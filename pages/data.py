@@ -32,25 +32,6 @@ con = ui.reader()
 # Whole tables hold everything up to the data's newest moment: their snapshot is stamped with it.
 data_view = dataclasses.replace(view, as_of=view.newest)
 
-# --- what the database holds ------------------------------------------------------------------
-st.subheader(t("data_dataset", lang))
-info = dataset_info(con)
-left, right = st.columns([2, 3])
-with left:
-    ui.table(pd.DataFrame({"key": list(info), "value": list(info.values())}), "dataset_info", data_view,
-             key="data-dataset-info-csv")
-with right:
-    names = table_names(con)
-    counts = pd.DataFrame({
-        "table": names,
-        "rows": [con.execute(f'select count(*) from "{name}"').fetchone()[0] for name in names],
-        "exported": [t("flag_no" if name in WITHHELD else "flag_yes", lang) for name in names],
-    })
-    ui.table(counts.rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
-                                    "exported": t("field_exported", lang)}),
-             "table_row_counts", data_view, key="data-row-counts-csv")
-st.caption(t("persons_withheld", lang))
-
 # --- loading a delivered file: check first, then apply in one step ----------------------------------
 st.subheader(t("intake_title", lang))
 st.caption(t("intake_note", lang))
@@ -70,7 +51,9 @@ with rules_col.expander(t("intake_rules", lang, table=spec.zh)):
                  keys="、".join(spec.column(k).zh for k in spec.key)))
     st.dataframe(intake_templates.rules_frame(spec, lang), hide_index=True, width="stretch")
 
-upload = st.file_uploader(t("intake_upload", lang), type=["csv", "txt", "xlsx"], key="intake_file")
+# A new key after each import empties the uploader: the file just loaded is not offered again.
+uploads = st.session_state.setdefault("intake_uploads", 0)
+upload = st.file_uploader(t("intake_upload", lang), type=["csv", "txt", "xlsx"], key=f"intake_file_{uploads}")
 operator = st.text_input(t("intake_operator", lang), key="intake_operator")
 ignore_extra = st.checkbox(t("intake_ignore_extra", lang), key="intake_ignore_extra")
 done = st.session_state.pop("intake_done", None)
@@ -104,6 +87,7 @@ if upload is not None:
                     inserted=f"{r.inserted:,}", updated=f"{r.updated:,}", unchanged=f"{r.unchanged:,}",
                     seconds=f"{result.seconds:.1f}")
                 st.session_state.pop("intake_check_key", None)
+                st.session_state["intake_uploads"] = uploads + 1
                 st.rerun()
             else:  # the database changed between the check and the import, and the file no longer fits
                 st.session_state["intake_check_key"], st.session_state["intake_check"] = check_key, result
@@ -123,9 +107,28 @@ if upload is not None:
 st.subheader(t("intake_log", lang))
 if "import_log" in table_names(con):
     log = con.execute("select * from import_log order by import_id desc limit 500").df()
-    ui.table(log, "import_log", data_view, key="data-import-log-csv")
+    ui.table(ui.readable(log, view), "import_log", data_view, key="data-import-log-csv")
 else:
     st.caption(t("intake_log_empty", lang))
+
+# --- what the database holds ------------------------------------------------------------------
+st.subheader(t("data_dataset", lang))
+info = dataset_info(con)
+left, right = st.columns([2, 3])
+with left:
+    ui.table(pd.DataFrame({"key": list(info), "value": list(info.values())}), "dataset_info", data_view,
+             key="data-dataset-info-csv")
+with right:
+    names = table_names(con)
+    counts = pd.DataFrame({
+        "table": names,
+        "rows": [con.execute(f'select count(*) from "{name}"').fetchone()[0] for name in names],
+        "exported": [t("flag_no" if name in WITHHELD else "flag_yes", lang) for name in names],
+    })
+    ui.table(counts.rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
+                                    "exported": t("field_exported", lang)}),
+             "table_row_counts", data_view, key="data-row-counts-csv")
+st.caption(t("persons_withheld", lang))
 
 # --- every table as a CSV snapshot ----------------------------------------------------------------
 st.subheader(t("table_snapshots", lang))

@@ -1,0 +1,93 @@
+"""In a real browser: a duty officer uploads files on the Data page. A bad file shows its report
+and writes nothing; a good one is imported, appears in the import log, and the running app moves
+to the new data (its as-of time advances) without a restart."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from sitrep import PROJECT_ROOT
+from sitrep.intake.values import id_card_with_check_digit
+from tests.intake.helpers import csv_bytes, query
+from tools.screenshot import CHROMIUM_ARGS, DONE
+
+HEADER = ["密接编号", "姓名", "身份证号", "类别", "关联病例编号", "区县", "判定时间", "转运到隔离点时间"]
+SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def app_on_copy(demo_db_path, tmp_path):
+    db = tmp_path / "sitrep.duckdb"
+    shutil.copyfile(demo_db_path, db)
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1"], cwd=PROJECT_ROOT,
+                            env={**os.environ, "SITREP_DB": str(db), "PYTHONPATH": str(PROJECT_ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url + "_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start")
+    yield url, db
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path):
+    url, db = app_on_copy
+    person = id_card_with_check_digit("50010519900307001")
+    bad = tmp_path / "密接_bad.csv"
+    bad.write_bytes(csv_bytes([[990001, "张三", person, "密接", 1, "江北", "07/08/2022 10:00", ""]], HEADER, "gb18030"))
+    good = tmp_path / "密接_0806.csv"
+    good.write_bytes(csv_bytes([[990001, "张三", person, "密接", 1, "江北", "2022-08-06 07:00", "2022-08-06 09:30"]],
+                               HEADER, "gb18030"))
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "data")
+        page.wait_for_selector(DONE, timeout=120_000)
+        expect(page.get_by_text("2022-08-05 18:00").first).to_be_visible()
+        page.get_by_label("导入到").first.click()
+        page.get_by_role("option", name="密接与次密接 · contacts").click()
+
+        page.locator("input[type=file]").set_input_files(str(bad))
+        expect(page.get_by_text("文件未通过校验，未写入任何数据")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("日月顺序不明确").first).to_be_attached()  # a grid cell (drawn on canvas)
+        page.screenshot(path=str(SHOTS / "data-upload-rejected.png"), full_page=True)
+        assert query(db, "select count(*) as n from contacts where contact_id = 990001")["n"].iloc[0] == 0
+
+        page.locator("input[type=file]").set_input_files(str(good))
+        expect(page.get_by_text("校验通过：1 行（gb18030）")).to_be_visible(timeout=60_000)
+        page.get_by_label("导入人（记入导入日志）").fill("值班员甲")
+        page.get_by_label("导入人（记入导入日志）").press("Enter")
+        page.get_by_role("button", name="导入到“密接与次密接”").click()
+        expect(page.get_by_text("已导入 密接_0806.csv")).to_be_visible(timeout=60_000)
+        # The page now reads the new file: the data reach the transfer time just loaded.
+        expect(page.get_by_text("2022-08-06 09:30").first).to_be_visible(timeout=60_000)
+        page.screenshot(path=str(SHOTS / "data-upload-applied.png"), full_page=True)
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
+    log = query(db, "select imported_by, via, file_name, status, rows_inserted from import_log")
+    assert log.values.tolist() == [["值班员甲", "upload", "密接_0806.csv", "applied", 1]]
+    assert query(db, "select count(*) as n from contacts where contact_id = 990001")["n"].iloc[0] == 1
