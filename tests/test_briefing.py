@@ -127,7 +127,7 @@ def test_district_table_testing_and_timeliness_are_the_query_layers(demo, snapsh
     assert len(rows) == 38
     assert rows["500105"]["room_usage"] == pytest.approx(usage.loc["500105", "value"], rel=1e-11)
     assert rows["500105"]["room_usage_red"] is True
-    finished = run(demo, "briefing/test_rounds_finished", as_of=AS_OF, since=AS_OF - pd.Timedelta(days=1))
+    finished = run(demo, "briefing/test_rounds_finished", as_of=AS_OF)
     assert [f["round_id"] for f in snapshot["testing"]["finished"]] == list(finished["round_id"])
     assert snapshot["testing"]["active"] == []   # both rounds of the day finished by 18:00
     for entry in snapshot["timeliness"]:

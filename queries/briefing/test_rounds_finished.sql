@@ -1,6 +1,6 @@
 -- Testing rounds finished since the previous briefing, for the daily briefing's testing section
 -- (rulebook §4; 003 #52). One row per round and district whose first finished progress report
--- was filed in ($since, $as_of]; the briefing passes $since = $as_of - 24 h.
+-- was filed in the 24 hours to $as_of (the day since the previous daily briefing).
 --
 -- Finished exactly as in metrics/test_round.sql (stg_test_progress.finished: everyone on the
 -- list sampled and every sample resulted). finished_at is that first finished report; the counts
@@ -21,7 +21,7 @@ first_finished as (
     select *
     from finished_reports
     where nth_finished = 1
-      and reported_at > $since
+      and reported_at > $as_of - interval '1' day
 ),
 
 final as (

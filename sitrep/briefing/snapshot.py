@@ -232,7 +232,7 @@ def _epi_curve(con, as_of: pd.Timestamp) -> list[dict]:
 def _testing(con, as_of: pd.Timestamp) -> dict:
     rounds = run_metric(con, "TEST-ROUND", as_of=as_of)
     cadence = run_metric(con, "TEST-CADENCE", as_of=as_of)
-    finished = run(con, "briefing/test_rounds_finished", as_of=as_of, since=as_of - DAY)
+    finished = run(con, "briefing/test_rounds_finished", as_of=as_of)
     tat = _city_row(run_metric(con, "TEST-TAT", as_of=as_of))
     names = dict(con.execute("select round_id, name_zh from testing_rounds").fetchall())
     cited = sorted(set(rounds["round_id"]) | set(finished["round_id"]))
