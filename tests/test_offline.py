@@ -7,51 +7,24 @@ are kept under artifacts/screenshots/ (not committed) and the time to interactiv
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from sitrep import PROJECT_ROOT
+from tests.app_server import running_app
 from tools.screenshot import check_pages
 
 GUARD_DIR = PROJECT_ROOT / "tests" / "offline_guard"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def server(demo_db_path, tmp_path):
-    port = _free_port()
     log = tmp_path / "off-machine.log"
     log.touch()
-    env = {**os.environ, "SITREP_DB": str(demo_db_path), "SITREP_OFFLINE_LOG": str(log),
-           "PYTHONPATH": os.pathsep.join([str(GUARD_DIR), str(PROJECT_ROOT)])}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"],
-                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace")[-2000:])
-    yield url, log
-    proc.terminate()
-    proc.wait(timeout=20)
+    env = {"SITREP_OFFLINE_LOG": str(log), "PYTHONPATH": os.pathsep.join([str(GUARD_DIR), str(PROJECT_ROOT)])}
+    with running_app(demo_db_path, env) as url:
+        yield url, log
 
 
 PAGES = ["", "cases", "contacts", "isolation", "testing", "timeliness", "risk_areas", "briefing", "data"]

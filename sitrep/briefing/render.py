@@ -58,7 +58,7 @@ def to_markdown(doc: Document, images: str = "inline") -> str:
             text = (f"**{block.lead}**" if block.lead else "") + block.text
             lines += [f"*{text}*" if block.small else text, ""]
         elif isinstance(block, Bullets):
-            lines += [f"- " + (f"**{p.lead}**" if p.lead else "") + p.text for p in block.items] + [""]
+            lines += ["- " + (f"**{p.lead}**" if p.lead else "") + p.text for p in block.items] + [""]
         elif isinstance(block, Table):
             lines.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
             lines.append("|" + "|".join("---:" if i in block.numeric else "---" for i in range(len(block.columns))) + "|")

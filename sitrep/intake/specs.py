@@ -7,7 +7,7 @@ docs (`docs/intake.md`), so a rule is written once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Kinds of column. Each has one parser in sitrep.intake.values.
 KINDS = {

@@ -1,7 +1,6 @@
 """Importing files: good ones land by natural key, bad ones are refused whole with a report
 that names file, row, column, value and reason. The corpus of bad files is built here."""
 
-import time
 
 import pandas as pd
 import pytest
@@ -12,7 +11,7 @@ from sitrep.intake.report import report_frame
 from sitrep.intake.validate import Places, check
 from sitrep.intake.files import read
 from sitrep.intake.values import id_card_with_check_digit
-from tests.intake.helpers import DATA_AS_OF, csv_bytes, load, query, table_digest, xlsx_bytes
+from tests.intake.helpers import csv_bytes, load, query, table_digest, xlsx_bytes
 
 ID_A = id_card_with_check_digit("50010519900307001")     # a man born 1990-03-07
 ID_B = id_card_with_check_digit("50010819851111002")     # a woman born 1985-11-11

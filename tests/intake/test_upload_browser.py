@@ -2,19 +2,14 @@
 and writes nothing; a good one is imported, appears in the import log, and the running app moves
 to the new data (its as-of time advances) without a restart."""
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from sitrep import PROJECT_ROOT
 from sitrep.intake.values import id_card_with_check_digit
+from tests.app_server import running_app
 from tests.intake.helpers import csv_bytes, query
 from tools.screenshot import CHROMIUM_ARGS, DONE
 
@@ -22,35 +17,12 @@ HEADER = ["密接编号", "姓名", "身份证号", "类别", "关联病例编�
 SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def app_on_copy(demo_db_path, tmp_path):
     db = tmp_path / "sitrep.duckdb"
     shutil.copyfile(demo_db_path, db)
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"], cwd=PROJECT_ROOT,
-                            env={**os.environ, "SITREP_DB": str(db), "PYTHONPATH": str(PROJECT_ROOT)},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url + "_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("streamlit did not start")
-    yield url, db
-    proc.terminate()
-    proc.wait(timeout=20)
+    with running_app(db) as url:
+        yield url, db
 
 
 def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path):
