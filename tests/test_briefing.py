@@ -208,6 +208,26 @@ def test_docx_opens_with_the_text_tables_charts_and_fixed_properties(files):
     assert document.core_properties.created == pd.Timestamp("2022-07-24 18:00", tz="Asia/Shanghai").to_pydatetime()
 
 
+def test_docx_laid_out_by_a_word_processor_has_the_pages_its_footer_counts(tmp_path, files):
+    """python-docx cannot paginate: LibreOffice Writer lays the DOCX out (as Word would) and its
+    PDF gives the page count, each page's "n / N" footer and the text."""
+    source = tmp_path / "briefing.docx"
+    source.write_bytes(files["docx"])
+    result = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                             "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    texts = _pdf_texts((tmp_path / "briefing.pdf").read_bytes())
+    pages = len(texts)
+    assert 3 <= pages <= 12
+    for number, text in enumerate(texts, start=1):
+        assert f"{number}/{pages}" in text
+        assert "数据快照SHA-256" in text
+    whole = "".join(texts)
+    for expected in ("重庆市疫情防控日报", "跨区调度建议", "江北区隔离房间使用率98.7%", "003第57条", "分区县情况"):
+        assert expected in whole, expected
+
+
 def test_english_uses_the_same_snapshot(snapshot):
     doc = compose_briefing(snapshot, "en", with_charts=False)
     markdown = to_markdown(doc)

@@ -183,7 +183,9 @@ def to_docx(doc: Document) -> bytes:
         _docx_font(p.add_run(line), "SimSun", 7)
     pages = footer.add_paragraph()
     pages.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _docx_page_field(pages, "PAGE")
+    _docx_page_field(pages, "PAGE")           # "page / pages", as the PDF's footer
+    _docx_font(pages.add_run(" / "), "SimSun", 7)
+    _docx_page_field(pages, "NUMPAGES")
 
     moment = _fixed_moment(doc).astimezone(dt.timezone.utc).replace(tzinfo=None)   # DOCX dates are UTC
     props = document.core_properties
