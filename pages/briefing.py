@@ -12,6 +12,7 @@ from sitrep.briefing import store
 from sitrep.briefing.bulletin import build_bulletin
 from sitrep.briefing.compose import compose_briefing, compose_bulletin, stamp_line
 from sitrep.briefing.document import Image
+from sitrep.briefing.fonts import FontMissing, cjk_font
 from sitrep.briefing.render import FORMATS, MIME, render, to_markdown
 from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
 from sitrep.i18n import t
@@ -37,12 +38,24 @@ def _bulletin(version: int, as_of: pd.Timestamp) -> dict:
     return build_bulletin(ui.reader(), as_of)
 
 
+# The PDF and the charts need a CJK font on the server (fonts-noto-cjk). Without one the page
+# still gives the briefing, as Markdown and DOCX without charts, and says what to install.
+try:
+    cjk_font()
+    font_problem = None
+except FontMissing as missing:
+    font_problem = str(missing)
+    st.warning(t("brief_font_missing", lang, hint=font_problem))
+formats = FORMATS if font_problem is None else tuple(f for f in FORMATS if f != "pdf")
+
+
 @st.cache_data(max_entries=50, show_spinner=False)
-def _files(kind: str, sha: str, snapshot: dict, lang: str, stamp_at: pd.Timestamp) -> dict:
+def _files(kind: str, sha: str, snapshot: dict, lang: str, stamp_at: pd.Timestamp, charts: bool = True) -> dict:
     """Markdown, DOCX and PDF of a snapshot; keyed by its SHA-256 (same numbers, same files)."""
-    doc = compose_briefing(snapshot, lang) if kind == "briefing" else compose_bulletin(snapshot, lang)
+    doc = compose_briefing(snapshot, lang, with_charts=charts) if kind == "briefing" \
+        else compose_bulletin(snapshot, lang)
     doc.stamp = stamp_line(stamp_at, lang)
-    return {fmt: render(doc, fmt) for fmt in FORMATS}
+    return {fmt: render(doc, fmt) for fmt in (FORMATS if charts else ("md", "docx"))}
 
 
 @st.cache_data(max_entries=20, show_spinner=False)
@@ -61,7 +74,8 @@ def _preview(doc) -> None:
 
 
 def _downloads(files: dict, stem: str, key: str) -> None:
-    for column, fmt in zip(st.columns(len(FORMATS)), FORMATS):
+    shown = [fmt for fmt in FORMATS if fmt in files]
+    for column, fmt in zip(st.columns(len(shown)), shown):
         column.download_button(f"⬇ {t('brief_download', lang, fmt=fmt.upper())}", data=files[fmt],
                                file_name=f"{stem}.{fmt}", mime=MIME[fmt], key=f"{key}-{fmt}")
 
@@ -76,25 +90,25 @@ with briefing_tab:
     snapshot, seconds = _snapshot(version, view.as_of)
     sha = snapshot_sha256(snapshot)
     st.caption(t("brief_sha_caption", lang, sha=sha) + " · " + t("brief_generation_seconds", lang, s=f"{seconds:.1f}"))
-    files = _files("briefing", sha, snapshot, lang, stamp_at)
+    files = _files("briefing", sha, snapshot, lang, stamp_at, charts=font_problem is None)
     _downloads(files, f"sitrep_briefing_asof_{view.as_of:%Y%m%d-%H%M}", "briefing")
     with st.form("issue"):
         st.markdown(f"**{t('brief_issue_title', lang)}**")
         issuer = st.text_input(t("brief_issue_by", lang), key="brief_issuer")
-        if st.form_submit_button(t("brief_issue_button", lang)):
+        if st.form_submit_button(t("brief_issue_button", lang), disabled=font_problem is not None):
             if not issuer.strip():
                 st.error(t("brief_issue_need_name", lang))
             else:
                 issued = store.issue(snapshot, issuer, lang=lang)
                 st.success(t("brief_issued_ok", lang, id=issued.id, sha=sha[:16]))
     st.subheader(t("brief_preview", lang))
-    _preview(compose_briefing(snapshot, lang))
+    _preview(compose_briefing(snapshot, lang, with_charts=font_problem is None))
 
 with bulletin_tab:
     bulletin = _bulletin(version, view.as_of)
     bulletin_sha = snapshot_sha256(bulletin)
     st.caption(t("brief_sha_caption", lang, sha=bulletin_sha))
-    _downloads(_files("bulletin", bulletin_sha, bulletin, lang, stamp_at),
+    _downloads(_files("bulletin", bulletin_sha, bulletin, lang, stamp_at, charts=font_problem is None),
                f"sitrep_bulletin_asof_{view.as_of:%Y%m%d-%H%M}", "bulletin")
     _preview(compose_bulletin(bulletin, lang))
 
@@ -114,8 +128,9 @@ with issued_tab:
         ids = [i.id for i in issued_list]
         picked = st.selectbox(t("brief_issued_pick", lang), ids, key="brief_issued_pick")
         issued = store.load(picked)
-        same = _reopened_same(issued.id, issued.meta["snapshot_sha256"])
-        st.caption(t("brief_reopened", lang, same=t("cci_yes" if same else "cci_no", lang)))
+        if font_problem is None:   # re-rendering the PDF to compare needs the font
+            same = _reopened_same(issued.id, issued.meta["snapshot_sha256"])
+            st.caption(t("brief_reopened", lang, same=t("cci_yes" if same else "cci_no", lang)))
         _downloads({fmt: issued.file(fmt) for fmt in FORMATS}, f"sitrep_briefing_issued_{issued.id}", "issued")
         if st.toggle(t("brief_compare", lang), key="brief_compare"):
             current, _ = _snapshot(version, pd.Timestamp(issued.meta["as_of"]))

@@ -578,6 +578,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "brief_generation_seconds": {"zh": "生成用时 {s} 秒", "en": "built in {s} s"},
     # --- end briefing ---
     # --- data intake (sitrep.intake, pages/data.py) ---
+    "brief_font_missing": {"zh": "服务器缺少中文字体，暂不能生成 PDF 和图表（可下载 Markdown、DOCX）：{hint}",
+                           "en": "The server has no CJK font, so no PDF or charts for now (Markdown and DOCX are offered): {hint}"},
     "intake_title": {"zh": "数据导入", "en": "Load data"},
     "intake_note": {"zh": "先校验，后导入：文件有任何问题都不会写入；导入在一个事务中完成，按编号更新，重复导入不会产生重复记录。",
                     "en": "Checked first, then applied: a file with any problem writes nothing; an import is one transaction, matched by key, so loading a file twice never duplicates."},

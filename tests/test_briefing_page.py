@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from sitrep import PROJECT_ROOT
 from sitrep.briefing import store
+from sitrep.briefing.fonts import cjk_font
 from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
 from sitrep.queries import run_metric
 
@@ -66,3 +67,20 @@ def test_briefing_page_previews_issues_reopens_and_compares(demo_db_path, demo, 
     assert not at.exception, at.exception
     assert any("逐字节一致：是" in c.value for c in at.caption)
     assert any("完全一致" in s.value for s in at.success)
+
+
+def test_without_a_cjk_font_the_page_still_gives_the_briefing_and_says_what_to_install(
+        demo_db_path, monkeypatch, tmp_path):
+    monkeypatch.setenv("SITREP_DB", str(demo_db_path))
+    monkeypatch.setenv("SITREP_BRIEFINGS_DIR", str(tmp_path))
+    monkeypatch.setenv("SITREP_CJK_FONT", str(tmp_path / "no-such-font.ttc"))
+    cjk_font.cache_clear()         # the font is looked for once per process
+    try:
+        at = _open(AS_OF)
+    finally:
+        cjk_font.cache_clear()
+    assert any("fonts-noto-cjk" in w.value for w in at.warning)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert not any("PDF" in label for label in labels)
+    assert sum("DOCX" in label for label in labels) == 2 and sum("MD" in label for label in labels) == 2
+    assert "江北区 98.7%" in "\n".join(m.value for m in at.markdown)

@@ -70,9 +70,9 @@ def _face(text: str) -> Face:
 def cjk_font() -> CjkFont:
     named = os.environ.get("SITREP_CJK_FONT")
     if named:
-        face = _face(named)
-        if not face.path.is_file():
+        if not Path(named.partition("#")[0]).is_file():
             raise FontMissing(f"SITREP_CJK_FONT={named!r}: no such file. " + INSTALL_HINT)
+        face = _face(named)
         return CjkFont(face, face)
     for regular, bold in CANDIDATES:
         if regular.is_file():
