@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from sitrep import DEFAULT_DB_PATH
+from sitrep import database_path
+
+DEFAULT_DB_HELP = "default $SITREP_DB, else data/sitrep.duckdb"
 
 DEFAULT_SEED = 20220713
 
@@ -17,7 +19,7 @@ def _build_demo(args: argparse.Namespace) -> int:
 
     from sitrep.scenario.build import build_database
 
-    out = Path(args.out) if args.out else DEFAULT_DB_PATH
+    out = Path(args.out) if args.out else database_path()
     started = time.perf_counter()
     with tqdm(total=100, desc="building", unit="%", bar_format="{desc:<24}{percentage:3.0f}%|{bar}| {elapsed}",
               file=sys.stderr) as bar:
@@ -33,7 +35,7 @@ def _build_demo(args: argparse.Namespace) -> int:
 def _connect_read(db: str | None):
     from sitrep.db import connect_read, install_staging_views
 
-    path = Path(db) if db else DEFAULT_DB_PATH
+    path = Path(db) if db else database_path()
     if not path.exists():
         raise SystemExit(f"no database at {path}: build one with `python -m sitrep build-demo` or pass --db")
     con = connect_read(path)
@@ -96,7 +98,7 @@ def _import(args: argparse.Namespace) -> int:
 
     table = _table_name(args.table)
     path = Path(args.file)
-    db = Path(args.db) if args.db else DEFAULT_DB_PATH
+    db = Path(args.db) if args.db else database_path()
     if not path.is_file():
         raise SystemExit(f"no such file: {path}")
     if not db.exists():
@@ -160,14 +162,14 @@ def main(argv: list[str] | None = None) -> int:
                        help="demo: a month-long outbreak (default); city: adds a 32-million-person "
                             "testing round and hundreds of thousands of contacts, for benchmarks")
     build.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same data)")
-    build.add_argument("--out", "--db", dest="out", help=f"database file to write (default {DEFAULT_DB_PATH})")
+    build.add_argument("--out", "--db", dest="out", help=f"database file to write ({DEFAULT_DB_HELP})")
     build.set_defaults(func=_build_demo)
 
     red = sub.add_parser("redlist", help="every rule breaching its threshold, per district")
     red.add_argument("--as-of", help="moment to compute for, e.g. '2022-07-28 18:00' (default: newest data)")
     red.add_argument("--format", choices=["table", "csv", "json"], default="table")
     red.add_argument("--district", help="only this district code, e.g. 500105")
-    red.add_argument("--db", help=f"database file (default {DEFAULT_DB_PATH})")
+    red.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
     red.set_defaults(func=_redlist)
 
     from sitrep.briefing.cli import add_parsers as add_briefing_parsers
@@ -181,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     load.add_argument("--table", required=True, help="table to load: cases, contacts, facilities, rooms, room_stays, "
                       "testing_progress_reports, testing_tubes, testing_samples, risk_areas, investigations, "
                       "screening_tasks (or its Chinese name)")
-    load.add_argument("--db", help=f"database file (default {DEFAULT_DB_PATH})")
+    load.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
     load.add_argument("--by", help="who is importing, for the import log (default $SITREP_OPERATOR or the login name)")
     load.add_argument("--check-only", action="store_true", help="check and count, write nothing")
     load.add_argument("--ignore-extra-columns", action="store_true",

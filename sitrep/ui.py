@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from sitrep import DEFAULT_DB_PATH, registry
+from sitrep import database_path as sitrep_database_path
+from sitrep import registry
 from sitrep.db import ReadPool, dataset_info
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
@@ -28,7 +28,7 @@ from sitrep.settings import current as current_settings
 
 
 def database_path() -> Path:
-    return Path(os.environ.get("SITREP_DB", DEFAULT_DB_PATH))
+    return sitrep_database_path()
 
 
 @st.cache_resource(show_spinner=False)

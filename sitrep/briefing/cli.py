@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-from sitrep import DEFAULT_DB_PATH
 
 
 def add_parsers(sub) -> None:
@@ -40,7 +39,7 @@ def _common(parser) -> None:
     parser.add_argument("--out", help="file to write (default: Markdown to stdout; DOCX/PDF to a file named "
                                       "after the as-of in the current folder)")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
-    parser.add_argument("--db", help=f"database file (default {DEFAULT_DB_PATH})")
+    parser.add_argument("--db", help="database file (default $SITREP_DB, else data/sitrep.duckdb)")
 
 
 def _write(data: bytes, fmt: str, out: str | None, default_name: str) -> None:
