@@ -31,6 +31,14 @@ def test_a_bad_file_exits_1_prints_the_report_and_writes_it_whole(small_db, tmp_
     assert query(small_db, "select count(*) as n from risk_areas")["n"].iloc[0] == 0
 
 
+def test_without_db_the_import_goes_where_the_app_reads(small_db, tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_bytes(csv_bytes([["H1", "江北", "500105001", "某小区", "中", 30, "2022-08-05 10:00"]], HEADER))
+    result = cli("import", str(path), "--table", "risk_areas", env={"SITREP_DB": str(small_db)})
+    assert result.returncode == 0, result.stderr
+    assert query(small_db, "select count(*) as n from risk_areas")["n"].iloc[0] == 1
+
+
 def test_check_only_writes_nothing(small_db, tmp_path):
     path = tmp_path / "ok.csv"
     path.write_bytes(csv_bytes([["H1", "江北", "500105001", "某小区", "中", 30, "2022-08-05 10:00"]], HEADER))
