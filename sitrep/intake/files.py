@@ -98,6 +98,10 @@ def _cell_text(value) -> str | None:
         return value.strftime("%Y-%m-%d")
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
+    if isinstance(value, float) and abs(value) >= 1e15:
+        # Excel keeps 15 significant digits: an 18-digit ID typed as a number has lost its last
+        # digits. Written as Excel shows it, so the check says so instead of a wrong check digit.
+        return f"{value:.5E}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -108,6 +108,23 @@ class Staged:
         if unknown:
             rows, ids = zip(*unknown)
             found.append(problems_frame(rows, self.header("person_id"), [str(i) for i in ids], "unknown_person"))
+        if has_card and "full_name" in self.checked.present:
+            clash = con.execute("""
+                with names as (
+                    select id_card_number, min(_row) as first_row
+                    from incoming
+                    where id_card_number is not null and full_name is not null
+                    group by id_card_number
+                    having count(distinct full_name) > 1
+                )
+                select i._row, n.first_row
+                from incoming i join names n using (id_card_number)
+                where i._row > n.first_row
+                order by i._row
+            """).fetchall()
+            if clash:
+                found.append(problems_frame([r[0] for r in clash], self.header("full_name"), [None] * len(clash),
+                                            "person_name_conflict", [str(r[1]) for r in clash]))
         if has_card:
             # New people: numbered after the highest person id, in ID-card order (same file, same ids).
             con.execute("""

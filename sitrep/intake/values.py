@@ -148,7 +148,9 @@ def parse_id_card(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     values = cells.str.strip().str.replace(" ", "", regex=False).str.upper()
     problem = _problems(cells.index)
     shaped = values.str.match(r"^\d{17}[\dX]$")
-    problem[~shaped] = np.where(values[~shaped].str.match(r"^\d{15}$"), "id_card_15", "id_card_shape")
+    problem[~shaped] = np.select(
+        [values[~shaped].str.match(r"^\d{15}$"), values[~shaped].str.match(r"^\d(\.\d+)?E\+?\d+$")],
+        ["id_card_15", "id_card_excel_number"], "id_card_shape")
     good = values[shaped]
     if len(good):
         digits = np.array([list(s[:17]) for s in good], dtype=np.int64)

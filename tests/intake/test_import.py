@@ -308,6 +308,21 @@ def test_id_card_phone_and_missing_person_are_reported_with_masked_values(small_
     assert "500105********0011"[:6] in shown
 
 
+def test_one_id_card_with_two_names_in_a_file_is_refused(small_db):
+    rows = contact_rows()
+    rows[1][1], rows[1][2] = "张叁", ID_A                                  # 张三's number, another name
+    outcome = _refused(small_db, csv_bytes(rows, CONTACT_HEADER))
+    assert problems_of(outcome) == [(3, "姓名", "person_name_conflict")]
+    assert outcome.problems["detail"].iloc[0] == "2"
+
+
+def test_an_id_card_typed_as_a_number_in_excel_is_refused_with_the_reason(small_db):
+    rows = contact_rows()
+    rows[0][2] = 500105199003070016                                         # a number cell: digits lost
+    outcome = _refused(small_db, xlsx_bytes(rows, CONTACT_HEADER), name="c.xlsx")
+    assert problems_of(outcome) == [(2, "身份证号", "id_card_excel_number")]
+
+
 def test_references_to_records_not_held_are_refused(small_db):
     header = ["入住记录编号", "房间编号", "人员编号", "人员类别", "入住时间"]
     outcome = _refused(small_db, csv_bytes([[1, "F9-1", 1, "密接", "2022-08-05 12:00"]], header), "room_stays")

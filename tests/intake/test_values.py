@@ -78,6 +78,11 @@ def test_id_card_numbers_check_digit_birth_date_and_shape():
     assert problem.tolist()[1:] == ["id_card_check_digit", "id_card_15", "id_card_shape", "id_card_birth_date"]
 
 
+def test_an_id_card_number_excel_turned_into_a_number_is_named_as_such():
+    _, problem = v.parse_id_card(pd.Series(["5.00105E+17", "5.001052E17"]))
+    assert problem.tolist() == ["id_card_excel_number", "id_card_excel_number"]
+
+
 def test_phone_numbers():
     parsed, problem = v.parse_phone(pd.Series(["138 1234 5678", "+86 138-1234-5678", "023-6388 1234", "1381234567",
                                                "12812345678"]))
