@@ -69,8 +69,10 @@ class Staged:
         for column in self.checked.present:
             kind = self.types.get(column) or ("timestamp" if self.spec.column(column).kind == "timestamp" else "varchar")
             casts.append(f"cast({_q(column)} as {kind}) as {_q(column)}")
-        if self.person and "person_id" not in self.checked.present:
-            casts.append("cast(null as bigint) as person_id")
+        if self.person:   # every person column, null where the file has none: one shape for the SQL below
+            if "person_id" not in self.checked.present:
+                casts.append("cast(null as bigint) as person_id")
+            casts += [f"cast(null as varchar) as {c}" for c in PERSON_COLUMNS if c not in self.checked.present]
         con.execute("create or replace temp table incoming as select " + ", ".join(casts) + " from incoming_frame")
         con.unregister("incoming_frame")
         problems = [self._resolve_persons()] if self.person else []
@@ -99,11 +101,11 @@ class Staged:
                 from persons p
                 where incoming.person_id is null and p.id_card_number = incoming.id_card_number
             """)
-        unknown = con.execute(f"""
+        unknown = con.execute("""
             select i._row, i.person_id from incoming i
             where i.person_id is not null
               and not exists (select 1 from persons p where p.person_id = i.person_id)
-              {"and i.id_card_number is null" if has_card else ""}
+              and i.id_card_number is null
         """).fetchall()
         if unknown:
             rows, ids = zip(*unknown)
@@ -140,8 +142,7 @@ class Staged:
                         + row_number() over (order by id_card_number) as person_id,
                     id_card_number, full_name, phone, first_row
                 from cards
-            """.replace("max(full_name)", "max(full_name)" if "full_name" in self.checked.present else "null")
-               .replace("max(phone)", "max(phone)" if "phone" in self.checked.present else "null"))
+            """)
             nameless = con.execute("select first_row from new_persons where full_name is null").fetchall()
             if nameless:
                 found.append(problems_frame([r[0] for r in nameless], self.header("full_name"), [None] * len(nameless),
