@@ -19,6 +19,7 @@ EARLIEST = pd.Timestamp("2020-01-01")         # nothing of this epidemic's respo
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")      # Excel's day 0 (its 1900 leap-year bug included)
 EXCEL_FIRST, EXCEL_LAST = 20_000, 2_958_465   # serials 1954-10-03 .. 9999-12-31: no bare year reads as one
 
+FAST_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 _YMD = re.compile(
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
     r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})\s*分?(?:\s*[:：]\s*(?P<S>\d{1,2})(?:\.\d+)?\s*秒?)?)?"
@@ -52,11 +53,21 @@ def parse_timestamp(cells: pd.Series, now: pd.Timestamp | None = None) -> tuple[
     values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[us]")
     text = cells.str.strip()
 
+    # Fast path: what source systems export, parsed in C (a million cells in about half a second);
+    # the rest goes through the patterns below.
+    for fmt in FAST_FORMATS:
+        todo = values.isna()
+        if not todo.any():
+            break
+        values[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[us]")
+    text = text[values.isna()]
+
     parts = text.str.extract(_YMD)
-    compact = text.str.extract(_COMPACT)
-    use_compact = parts["y"].isna() & compact["y"].notna()
-    for col in ("y", "m", "d", "H", "M", "S"):
-        parts.loc[use_compact, col] = compact.loc[use_compact, col]
+    unmatched = parts["y"].isna()
+    if unmatched.any():
+        compact = text[unmatched].str.extract(_COMPACT)
+        for col in ("y", "m", "d", "H", "M", "S"):
+            parts.loc[compact.index, col] = parts.loc[compact.index, col].where(compact["y"].isna(), compact[col])
     matched = parts["y"].notna()
 
     if matched.any():
