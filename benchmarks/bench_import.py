@@ -51,10 +51,11 @@ def one_run(args: argparse.Namespace) -> None:
         outcome = import_file(args.db, data, Path(args.file).name, "testing_samples", by="benchmark",
                               progress=lambda label, _: marks.append((label, time.perf_counter() - started)))
     total = time.perf_counter() - started
-    steps, previous = {}, ("reading the file", 0.0)
+    steps, previous = {}, ("starting", 0.0)
     for label, at in marks + [("end", total)]:
         steps[previous[0]] = round(at - previous[1], 2)
         previous = (label, at)
+    steps = {k: v for k, v in steps.items() if k not in ("starting", "done")}
     c = outcome.counts
     print(json.dumps({"status": outcome.status, "rows": outcome.rows_in_file, "inserted": c.inserted,
                       "updated": c.updated, "unchanged": c.unchanged, "problems": len(outcome.problems),

@@ -187,7 +187,7 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
         raise FileNotFoundError(f"no database at {db}: build one with `python -m sitrep build-demo`")
 
     # The file alone first, on a read-only look at the database: a bad file costs no copy.
-    step("checking", 0.05)
+    step("reading and checking the file", 0.05)
     reader = connect_read(db)
     try:
         outcome, checked = check_file(reader, data, name, table, ignore_extra)
