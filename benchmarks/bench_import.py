@@ -55,7 +55,8 @@ def one_run(args: argparse.Namespace) -> None:
     for label, at in marks + [("end", total)]:
         steps[previous[0]] = round(at - previous[1], 2)
         previous = (label, at)
-    steps = {k: v for k, v in steps.items() if k not in ("starting", "done")}
+    steps = {k: v for k, v in steps.items() if k not in ("starting", "done")} if marks else \
+        {"reading and checking the file": round(total, 2)}
     c = outcome.counts
     print(json.dumps({"status": outcome.status, "rows": outcome.rows_in_file, "inserted": c.inserted,
                       "updated": c.updated, "unchanged": c.unchanged, "problems": len(outcome.problems),
