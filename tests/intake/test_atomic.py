@@ -104,6 +104,21 @@ def test_replaced_files_are_released_once_their_pool_is_dropped(small_db, tmp_pa
     assert open_deleted_files() <= ui._Pools.KEEP - 1, "replaced database files are still held open"
 
 
+def _holds(pid: int, path: Path) -> bool:
+    """Whether the process has the file open."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
+                return True
+        except OSError:
+            continue
+    return False
+
+
 def _stray_copies(db: Path) -> list[Path]:
     return sorted(db.parent.glob(f".{db.name}.import-*"))
 
@@ -118,8 +133,11 @@ def test_killing_an_import_leaves_the_database_exactly_as_it_was(small_db, tmp_p
                                stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     if moment == "while checking":
-        time.sleep(1.0)                               # reading and checking 600k rows takes longer
-        assert not _stray_copies(small_db), "the import got past checking too soon for this test"
+        # The import holds the database open read-only while it reads and checks the file,
+        # and makes its copy only after: kill it as soon as it holds the database.
+        while time.monotonic() < deadline and process.poll() is None and not _holds(process.pid, small_db):
+            time.sleep(0.002)
+        assert not _stray_copies(small_db), "the import got past checking before it could be killed"
     else:
         # The copy appears after the checks; kill once it is at least as large as the original,
         # that is while the file's rows are being written into it.
