@@ -93,6 +93,7 @@ def _table_name(label: str) -> str:
 
 def _import(args: argparse.Namespace) -> int:
     from sitrep.db import connect_read
+    from sitrep.export import csv_bytes
     from sitrep.intake import report, specs
     from sitrep.intake.run import check_file, import_file
 
@@ -122,7 +123,7 @@ def _import(args: argparse.Namespace) -> int:
               f"{outcome.rows_in_file:,} rows; nothing was written 未写入任何数据", file=sys.stderr)
         print(report.report_text(frame), file=sys.stderr)
         if args.report:
-            Path(args.report).write_bytes(_report_csv(frame))
+            Path(args.report).write_bytes(csv_bytes(frame))
             print(f"report 问题清单: {args.report}", file=sys.stderr)
         return 1
     verb = "checked 校验通过 (nothing written 未写入)" if outcome.status == "valid" else "imported 已导入"
@@ -134,12 +135,6 @@ def _import(args: argparse.Namespace) -> int:
           + (f"; data as of 数据截至 {outcome.data_as_of:%Y-%m-%d %H:%M}" if outcome.data_as_of is not None else "")
           + f" in {outcome.seconds:.1f} s")
     return 0
-
-
-def _report_csv(frame) -> bytes:
-    from sitrep.export import csv_bytes
-
-    return csv_bytes(frame)
 
 
 def _template(args: argparse.Namespace) -> int:

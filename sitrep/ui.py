@@ -16,8 +16,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from sitrep import database_path as sitrep_database_path
-from sitrep import registry
+from sitrep import database_path, registry
 from sitrep.db import ReadPool, dataset_info
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
@@ -25,10 +24,6 @@ from sitrep.i18n import CATALOGUE, name_of, t
 from sitrep import queries
 from sitrep import redlist as redlist_module
 from sitrep.settings import current as current_settings
-
-
-def database_path() -> Path:
-    return sitrep_database_path()
 
 
 @st.cache_resource(show_spinner=False)

@@ -66,8 +66,12 @@ def _rejected(outcome: Outcome, problems: pd.DataFrame, rows_in_file: int) -> Ou
 
 
 def check_file(con: duckdb.DuckDBPyConnection, data: bytes, name: str, table: str,
-               ignore_extra: bool = False) -> tuple[Outcome, Checked | None]:
-    """Read and check a file without writing: the problems, and the counts it would give."""
+               ignore_extra: bool = False, preview: bool = True) -> tuple[Outcome, Checked | None]:
+    """Read and check a file without writing: the problems, and the counts it would give.
+
+    With preview=False a file that passes the file checks is returned as it is, without the
+    database checks and counts: import_file runs those inside its transaction anyway. A file
+    with problems always gets the database checks too, so one report says all."""
     started = time.perf_counter()
     outcome = Outcome("valid", table, Path(name).name)
     try:
@@ -81,6 +85,8 @@ def check_file(con: duckdb.DuckDBPyConnection, data: bytes, name: str, table: st
     header_problem = not checked.ok and (checked.problems["row"] == 1).any()
     if header_problem or checked.typed.empty:
         return _rejected(outcome, checked.problems, outcome.rows_in_file), checked
+    if checked.ok and not preview:
+        return outcome, checked
     # Rows that passed the file checks go on to the database checks, so one report says all.
     bad_rows = set(checked.problems["row"].dropna().astype(int))
     passing = dataclasses.replace(checked, typed=checked.typed[~checked.typed["_row"].isin(bad_rows)])
@@ -190,7 +196,7 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
     step("reading and checking the file", 0.05)
     reader = connect_read(db)
     try:
-        outcome, checked = check_file(reader, data, name, table, ignore_extra)
+        outcome, checked = check_file(reader, data, name, table, ignore_extra, preview=False)
     finally:
         reader.close()
     if outcome.status == "rejected" and (checked is None or not checked.ok):

@@ -91,11 +91,6 @@ class TableSpec:
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
-    @property
-    def stored_columns(self) -> list[str]:
-        """Columns written to the target table (person columns become person_id)."""
-        return [c.name for c in self.columns if c.name not in PERSON_COLUMNS]
-
 
 def _enum(**values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     return values

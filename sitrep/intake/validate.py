@@ -16,7 +16,7 @@ import pandas as pd
 
 from sitrep.intake import values as parse
 from sitrep.intake.files import RawFile
-from sitrep.intake.specs import PERSON_COLUMNS, Column, TableSpec
+from sitrep.intake.specs import Column, TableSpec
 
 PROBLEM_COLUMNS = ["row", "column", "value", "reason", "detail"]
 
@@ -201,7 +201,3 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
 
 def _position(mapping: dict[int, str], name: str) -> int:
     return next(pos for pos, n in mapping.items() if n == name)
-
-
-def person_columns_present(checked: Checked) -> list[str]:
-    return [c for c in PERSON_COLUMNS if c in checked.present]
