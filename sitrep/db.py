@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from sitrep import QUERIES_DIR
+from sitrep.queries import sql_text
 
 SCHEMA_DIR = QUERIES_DIR / "schema"
 STAGING_DIR = QUERIES_DIR / "staging"
@@ -44,7 +45,7 @@ def install_staging_views(con: duckdb.DuckDBPyConnection) -> None:
         failed = []
         for path in pending:
             try:
-                con.execute(f"create or replace temp view {path.stem} as\n{path.read_text(encoding='utf-8')}")
+                con.execute(f"create or replace temp view {path.stem} as\n{sql_text(f'staging/{path.stem}')}")
             except duckdb.CatalogException:
                 failed.append(path)
         if len(failed) == len(pending):

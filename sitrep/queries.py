@@ -4,6 +4,17 @@ Values are always bound, never pasted into SQL text. A query names what it needs
 `$name`; the runner supplies exactly those: the caller's values ($as_of, $district_code,
 $township_code, ...) and, for any other name, the setting of that name (settings.toml).
 The place filter defaults to none (the whole city).
+
+Reuse by name (dbt's `ref()`, Evidence's `${query}`): a query may include a fragment,
+queries/fragments/NAME.sql, as `${fragments/NAME}` in place of a subquery's text, e.g.
+
+    red_since as (${fragments/red_since})
+
+A fragment is one plain select that reads CTEs of fixed names (its header says which). Where a
+query needs one fragment twice, it renames what the fragment reads, identifiers only:
+`${fragments/red_since(red_history = suspect_history)}` reads `suspect_history` where the
+fragment says `red_history`. The loader expands fragments before binding, so what reaches
+DuckDB (or Spark, through sqlglot) is plain SQL; values never pass through this step.
 """
 
 from __future__ import annotations
@@ -21,15 +32,59 @@ from sitrep import settings as settings_module
 
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
+_INCLUDE = re.compile(r"\$\{(fragments/[a-z_][a-z0-9_]*)(?:\(([^)]*)\))?\}")
+_RENAME = re.compile(r"\s*([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*")
 PLACE_FILTERS = ("district_code", "township_code")
 
 
 @lru_cache(maxsize=None)
-def sql_text(name: str) -> str:
+def source_text(name: str) -> str:
+    """The file queries/NAME.sql as written (fragments not expanded)."""
     path = (QUERIES_DIR / f"{name}.sql").resolve()
     if QUERIES_DIR.resolve() not in path.parents or not path.exists():
         raise ValueError(f"no query named {name!r} under queries/")
     return path.read_text(encoding="utf-8")
+
+
+def _renames(name: str, text: str | None) -> dict[str, str]:
+    renames = {}
+    for part in filter(str.strip, (text or "").split(",")):
+        match = _RENAME.fullmatch(part)
+        if not match:
+            raise ValueError(f"{name}: fragment argument {part.strip()!r} is not `identifier = identifier`")
+        renames[match.group(1)] = match.group(2)
+    return renames
+
+
+def _expand(name: str, text: str, seen: tuple[str, ...]) -> str:
+    def include(match: re.Match) -> str:
+        fragment, renames = match.group(1), _renames(name, match.group(2))
+        if fragment in seen:
+            raise ValueError(f"{name}: fragments include each other: {' -> '.join(seen + (fragment,))}")
+        body = _COMMENT.sub("", _expand(fragment, source_text(fragment), seen + (fragment,))).strip()
+        for old, new in renames.items():
+            body, count = re.subn(rf"\b{old}\b", new, body)
+            if not count:
+                raise ValueError(f"{name}: fragment {fragment} has no {old!r} to rename")
+        return body
+    return _INCLUDE.sub(include, text)
+
+
+@lru_cache(maxsize=None)
+def sql_text(name: str) -> str:
+    """The query's SQL as it runs: its file with every ${fragments/...} expanded."""
+    return _expand(name, source_text(name), (name,))
+
+
+@lru_cache(maxsize=None)
+def fragments_used(name: str) -> tuple[str, ...]:
+    """The fragments a query includes, directly or through another fragment, in order of use."""
+    seen: dict[str, None] = {}
+    for match in _INCLUDE.finditer(_COMMENT.sub("", source_text(name))):
+        seen.setdefault(match.group(1))
+        for inner in fragments_used(match.group(1)):
+            seen.setdefault(inner)
+    return tuple(seen)
 
 
 @lru_cache(maxsize=None)

@@ -45,30 +45,16 @@ net_change_per_moment as (
     group by scope_code, changed_at
 ),
 
-usage_history as (
+red_history as (
     select
         scope_code,
         changed_at,
-        sum(occupied_delta) over w as occupied,
-        sum(rooms_delta) over w as rooms
+        sum(occupied_delta) over w >= $room_usage_trigger * sum(rooms_delta) over w as is_red
     from net_change_per_moment
     window w as (partition by scope_code order by changed_at rows between unbounded preceding and current row)
 ),
 
-last_below_trigger as (
-    select scope_code, max(changed_at) as last_below_at
-    from usage_history
-    where occupied < $room_usage_trigger * rooms
-    group by scope_code
-),
-
-red_since as (
-    select h.scope_code, min(h.changed_at) as red_since
-    from usage_history h
-    left join last_below_trigger b on b.scope_code is not distinct from h.scope_code
-    where b.last_below_at is null or h.changed_at > b.last_below_at
-    group by h.scope_code
-),
+red_since as (${fragments/red_since}),
 
 final as (
     select
