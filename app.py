@@ -28,7 +28,7 @@ pages = [st.Page(path, title=t(key, view.lang), default=default,
 @st.fragment(run_every="30s")
 def follow_new_data() -> None:
     """New data appears without a reload: when the database changes, run the page again."""
-    version = ui.file_version()
+    version = ui.current_file_version()
     seen = st.session_state.setdefault("data_version", version)
     if version != seen:
         st.session_state["data_version"] = version

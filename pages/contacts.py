@@ -57,8 +57,7 @@ ui.kpi(columns[-1], t("con_median", lang), "CON-TRANSFER", None if median is Non
 ui.red_note(transfer, t("con_transfer", lang), view)
 ui.definition("CON-TRANSFER", view)
 with st.expander(f"{t('con_overdue_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(transfer)):
-    items = ui.run_metric(ui.reader(), "CON-TRANSFER", query="details/timeliness_items", as_of=view.as_of,
-                          **view.place)
+    items = ui.metric_frame("CON-TRANSFER", view, query="details/timeliness_items")
     statuses = {"done_late": t("con_status_done_late", lang), "open_overdue": t("con_status_open_overdue", lang)}
     shown = pd.DataFrame({
         t("con_col_item_id", lang): items["item_id"],

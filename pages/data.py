@@ -10,7 +10,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from sitrep import registry, ui
+from sitrep import database_path, registry, ui
 from sitrep.db import connect_read, dataset_info, table_names
 from sitrep.export import csv_bytes, file_name
 from sitrep.i18n import name_of, t
@@ -18,6 +18,7 @@ from sitrep.intake import report as intake_report
 from sitrep.intake import specs as intake_specs
 from sitrep.intake import templates as intake_templates
 from sitrep.intake.run import check_file, import_file
+from sitrep.settings import current as current_settings
 
 view = ui.current_view()
 lang = view.lang
@@ -76,7 +77,7 @@ if upload is not None:
         if st.button(t("intake_apply", lang, table=spec.zh), type="primary", key="intake_apply",
                      disabled=not operator.strip()):
             bar = st.progress(0.0)
-            result = import_file(ui.database_path(), data, upload.name, target, by=operator.strip(), via="upload",
+            result = import_file(database_path(), data, upload.name, target, by=operator.strip(), via="upload",
                                  ignore_extra=ignore_extra,
                                  progress=lambda label, fraction: bar.progress(fraction, text=label))
             bar.empty()
@@ -139,7 +140,7 @@ preview = con.execute(f'select * from "{chosen}" limit {PREVIEW_ROWS}').df()
 st.dataframe(preview, hide_index=True, width="stretch")
 st.caption(t("preview_note", lang, shown=f"{len(preview):,}", total=f"{total:,}",
              as_of=f"{view.newest:%Y-%m-%d %H:%M}"))
-database = str(ui.database_path())
+database = str(database_path())
 
 
 def whole_table(table: str = chosen) -> bytes:
@@ -180,6 +181,6 @@ ui.definition(metric_id, view)
 # --- the settings in force --------------------------------------------------------------------------
 st.subheader(t("settings_in_force", lang))
 settings = pd.DataFrame([{"name": s.name, "value": str(s.value), "unit": s.unit, "doc": s.doc, "source": s.source,
-                          "overridden": s.overridden} for s in ui.current_settings().values()])
+                          "overridden": s.overridden} for s in current_settings().values()])
 ui.table(settings, "settings", view, key="data-settings-csv")
 st.caption(t("settings_note", lang))

@@ -23,7 +23,7 @@ def value_at(metric_id: str, column: str, at: pd.Timestamp):
 
 
 def isolated_at(at: pd.Timestamp):
-    frame = ui.run(ui.reader(), "overview/people_in_isolation", as_of=at, **view.place)
+    frame = ui.query_frame("overview/people_in_isolation", view, as_of=at)
     row = ui.scope_row(frame, view)
     return None if row is None else row["people"]
 
@@ -66,13 +66,13 @@ with st.expander(t("rows_behind", lang)):
     ]
     for tab, (label, metric_id, query, classification) in zip(st.tabs([t(k[0], lang) for k in KPI_ROWS]), KPI_ROWS):
         with tab:
-            rows = ui.run_metric(ui.reader(), metric_id, query=query, as_of=view.as_of, **view.place)
+            rows = ui.metric_frame(metric_id, view, query=query)
             if classification:
                 rows = rows[rows["classification"] == classification]
             ui.table(rows, f"{label}_rows", view, key=f"kpi-rows-{label}")
 
 # --- the red list ------------------------------------------------------------------------------
-items = ui.red_list(ui.reader(), view.as_of, **view.place)
+items = ui.red_list_frame(view)
 st.subheader(f"{t('red_list', lang)} · {len(items)}")
 if items.empty:
     st.success(t("nothing_red", lang))
@@ -101,9 +101,9 @@ else:
         place = {"district_code": item["district_code"] if isinstance(item["district_code"], str) else None,
                  "township_code": view.township_code}
         if rule.detail:
-            rows = ui.run_metric(ui.reader(), rule.id, query=rule.detail, as_of=view.as_of, **place)
+            rows = ui.metric_frame(rule.id, view, query=rule.detail, **place)
         else:
-            rows = ui.run_metric(ui.reader(), rule.id, as_of=view.as_of, **place)
+            rows = ui.metric_frame(rule.id, view, **place)
         ui.table(rows, f"{rule.id}_rows", view, key="red-item-rows")
         st.caption(ui.definition_text(rule.id, lang))
     st.caption(t("rows_on_pages", lang))
@@ -117,7 +117,7 @@ with left:
     chosen = st.selectbox(t("map_metric", lang), options, index=options.index("ISO-USE"),
                           format_func=lambda i: f"{i} {name_of(registry.metric(i), lang)}", key="map_metric")
     metric = registry.metric(chosen)
-    values = ui.run_metric(ui.reader(), chosen, as_of=view.as_of)
+    values = ui.metric_frame(chosen, view, **ui.CITY)
     values = values[values["district_code"].notna()].drop_duplicates("district_code")
     districts = ui.reader().execute("select district_code, name_zh, name_en, outline_geojson from districts").df()
     threshold = float(values["threshold"].dropna().iloc[0]) if values["threshold"].notna().any() else None

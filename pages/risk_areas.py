@@ -37,7 +37,7 @@ for column, field in zip(columns[1:], ("high_areas", "medium_areas", "low_areas"
 # --- the map: the whole city for context; a click picks the district --------------------------------
 left, right = st.columns([3, 2])
 with left:
-    city = ui.run_metric(ui.reader(), "RISK-AREAS", as_of=view.as_of)
+    city = ui.metric_frame("RISK-AREAS", view, **ui.CITY)
     city = city[city["district_code"].notna()].drop_duplicates("district_code")
     values = pd.DataFrame({"district_code": _districts["district_code"]}).merge(
         city[["district_code", "value", "high_areas"]], on="district_code", how="left")

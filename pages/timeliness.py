@@ -62,7 +62,7 @@ for rule in CLOCK_RULES:
             st.info(t("no_items_in_window", lang))
         else:
             ui.table(ui.readable(frame, view), rule, view, key=f"timeliness-{rule}-csv")
-        items = ui.run_metric(ui.reader(), rule, query="details/timeliness_items", as_of=view.as_of, **view.place)
+        items = ui.metric_frame(rule, view, query="details/timeliness_items")
         st.markdown(f"**{t('late_and_open_items', lang)}** · {len(items)}")
         if items.empty:
             st.success(t("no_late_items", lang))

@@ -111,5 +111,48 @@ class ReadPool:
         self._con.close()
 
 
+def file_version(path: Path | str) -> int:
+    """The database file's modification time in ns: changes whenever it is rebuilt or replaced
+    (0 while there is no file)."""
+    path = Path(path)
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+class VersionedPools:
+    """One ReadPool per version of a database file. An import replaces the file (sitrep.intake.run):
+    a new version gets a new pool, and a reader that pinned a version keeps it, so one page run's
+    numbers all come from one file. The `keep` newest versions stay open; an older pool is dropped,
+    and DuckDB closes it (releasing the replaced file) once no running query holds a cursor of it."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._pools: dict[tuple[str, int], ReadPool] = {}
+
+    def latest(self, path: Path | str) -> tuple[int, ReadPool]:
+        """The newest version of the file and its pool, opened if new."""
+        path = str(path)
+        with self._lock:
+            while True:
+                version = file_version(path)
+                pool = self._pools.get((path, version))
+                if pool is not None:
+                    return version, pool
+                pool = ReadPool(path)
+                if file_version(path) == version:   # not replaced while opening: the pool is that version
+                    break
+                pool.close()
+            self._pools[(path, version)] = pool
+            mine = sorted(v for p, v in self._pools if p == path)
+            for old in mine[:-self.keep]:
+                del self._pools[(path, old)]
+            return version, pool
+
+    def get(self, path: Path | str, version: int) -> ReadPool | None:
+        """The pool of that version, while it is still kept."""
+        with self._lock:
+            return self._pools.get((str(path), version))
+
+
 def dataset_info(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("select key, value from dataset_info").fetchall())

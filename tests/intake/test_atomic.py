@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sitrep import PROJECT_ROOT
-from sitrep.db import connect_read, table_names
+from sitrep.db import VersionedPools, connect_read, table_names
 from sitrep.intake.run import lock_path
 from tests.intake.helpers import cli, file_digest, samples_csv, table_digest
 
@@ -66,9 +66,7 @@ def test_readers_in_a_loop_never_see_a_half_applied_import(small_db, tmp_path):
 
 
 def test_the_app_keeps_reading_the_version_a_page_run_started_with(small_db, tmp_path):
-    from sitrep import ui
-
-    pools = ui._Pools()
+    pools = VersionedPools()
     first_version, first = pools.latest(small_db)
     before = first.cursor().execute("select count(*) from testing_samples").fetchone()[0]
     result = cli("import", str(samples_csv(tmp_path / "s.csv", 1, 1000)), "--table", "testing_samples",
@@ -83,9 +81,7 @@ def test_the_app_keeps_reading_the_version_a_page_run_started_with(small_db, tmp
 
 
 def test_replaced_files_are_released_once_their_pool_is_dropped(small_db, tmp_path):
-    from sitrep import ui
-
-    pools = ui._Pools()
+    pools = VersionedPools(keep=2)
 
     def open_deleted_files() -> int:
         links = [os.readlink(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")
@@ -101,7 +97,7 @@ def test_replaced_files_are_released_once_their_pool_is_dropped(small_db, tmp_pa
     pools.latest(small_db)
     import gc
     gc.collect()
-    assert open_deleted_files() <= ui._Pools.KEEP - 1, "replaced database files are still held open"
+    assert open_deleted_files() <= pools.keep - 1, "replaced database files are still held open"
 
 
 def _holds(pid: int, path: Path) -> bool:

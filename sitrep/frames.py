@@ -1,0 +1,37 @@
+"""Small pure helpers over query results, shared by the pages and the briefing: the row of the
+chosen place, a cell that may be missing, red only when known to be red, times as text."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# The place filter for the whole city, whatever place the view has chosen.
+CITY = {"district_code": None, "township_code": None}
+
+
+def scope_row(frame: pd.DataFrame, view) -> pd.Series | None:
+    """The row for the place the viewer chose (view.district_code): the district's, or the city row."""
+    if frame.empty:
+        return None
+    if view.district_code and (frame["district_code"] == view.district_code).any():
+        return frame[frame["district_code"] == view.district_code].iloc[0]
+    city = frame[frame["district_code"].isna()]
+    return city.iloc[0] if len(city) else None
+
+
+def field(row: pd.Series | None, column: str):
+    """The row's value in the column, None when there is no row or the value is missing."""
+    if row is None:
+        return None
+    value = row[column]
+    return None if pd.isna(value) else value
+
+
+def is_red(row: pd.Series | None) -> bool:
+    """Red only when known to be red (is_red is null where the value is unknown)."""
+    return row is not None and not pd.isna(row["is_red"]) and bool(row["is_red"])
+
+
+def when(column: pd.Series) -> pd.Series:
+    """Times as YYYY-MM-DD HH:MM text, empty where missing."""
+    return pd.to_datetime(column).dt.strftime("%Y-%m-%d %H:%M").fillna("")

@@ -1,0 +1,129 @@
+"""Streamlit glue, the view: as-of, place and language, chosen in the sidebar and kept in the URL,
+so that a copied link reproduces the exact view; and the caption that says what moment a page
+shows and how old its data is."""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from sitrep import PROJECT_ROOT
+from sitrep.db import dataset_info
+from sitrep.i18n import t
+from sitrep.ui.data import data_version, districts_frame, pin_version, reader
+
+@dataclass(frozen=True)
+class View:
+    as_of: pd.Timestamp
+    newest: pd.Timestamp          # the newest moment the data reaches
+    following: bool               # True: as_of follows the newest data; False: pinned
+    district_code: str | None
+    township_code: str | None
+    lang: str
+
+    @property
+    def place(self) -> dict:
+        return {"district_code": self.district_code, "township_code": self.township_code}
+
+
+def _parse_time(text: str | None) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(text) if text else None
+    except ValueError:
+        return None
+
+
+def controls() -> View:
+    """Sidebar controls, initialised from the URL and written back to it, so a copied link
+    reproduces the exact view. Called once per run, from app.py, before the page."""
+    pin_version()
+    con = reader()
+    info = dataset_info(con)
+    newest = pd.Timestamp(info["data_as_of"])
+    qp = st.query_params
+    state = st.session_state
+    if "view_ready" not in state:
+        pinned = _parse_time(qp.get("as_of"))
+        state["lang"] = qp.get("lang", "zh") if qp.get("lang") in ("zh", "en") else "zh"
+        state["follow"] = pinned is None
+        moment = pinned or newest
+        state["as_of_date"], state["as_of_time"] = moment.date(), moment.time()
+        state["district"] = qp.get("district", "")
+        state["township"] = qp.get("township", "")
+        state["view_ready"] = True
+
+    districts = districts_frame()
+    with st.sidebar:
+        lang = st.radio("语言 Language", ["zh", "en"], key="lang", horizontal=True,
+                        format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+        st.toggle(t("follow_newest", lang), key="follow")
+        if state["follow"]:
+            as_of = newest
+        else:
+            day = st.date_input(t("date", lang), key="as_of_date")
+            moment = st.time_input(t("time", lang), key="as_of_time", step=dt.timedelta(minutes=30))
+            as_of = pd.Timestamp(dt.datetime.combine(day, moment))
+        names = dict(zip(districts["district_code"], districts["name_zh" if lang == "zh" else "name_en"]))
+        if state["district"] not in names:
+            state["district"] = ""
+        district = st.selectbox(t("district", lang), [""] + list(names), key="district",
+                                format_func=lambda c: names.get(c, t("whole_city", lang)))
+        township = ""
+        if district:
+            towns = con.execute("select township_code, name_zh from townships where district_code = ? "
+                                "order by township_code", [district]).df()
+            town_names = dict(zip(towns["township_code"], towns["name_zh"]))
+            if state["township"] not in town_names:
+                state["township"] = ""
+            township = st.selectbox(t("township", lang), [""] + list(town_names), key="township",
+                                    format_func=lambda c: town_names.get(c, t("whole_district", lang)))
+        else:
+            state["township"] = ""
+
+    wanted = {"lang": lang if lang != "zh" else None,
+              "as_of": None if state["follow"] else as_of.strftime("%Y-%m-%dT%H:%M"),
+              "district": district or None, "township": township or None}
+    for key, value in wanted.items():
+        if value is None and key in qp:
+            del qp[key]
+        elif value is not None and qp.get(key) != value:
+            qp[key] = value
+    view = View(as_of=as_of, newest=newest, following=bool(state["follow"]),
+                district_code=district or None, township_code=township or None, lang=lang)
+    state["view"] = view
+    return view
+
+
+def current_view() -> View:
+    """The view app.py set up for this run. On a fresh server whose first request is a page
+    link, Streamlit runs that page alone (pages/ reads as an old-style page folder until
+    app.py has called st.navigation once): go through app.py and come back to this page."""
+    if "view" not in st.session_state:
+        caller = Path(inspect.stack()[1].filename).resolve()
+        st.session_state["return_to"] = str(caller.relative_to(PROJECT_ROOT))
+        st.switch_page("app.py")
+    return st.session_state["view"]
+
+
+def as_of_caption(view: View) -> None:
+    """Every page says which moment its numbers are for, and how old the data is."""
+    age = pd.Timestamp.now() - pd.Timestamp(data_version(), unit="ns").tz_localize(None)
+    mode = t("following", view.lang) if view.following else t("pinned", view.lang)
+    st.caption(f"{t('as_of', view.lang)} **{view.as_of:%Y-%m-%d %H:%M}** (Asia/Shanghai) · {mode} · "
+               f"{t('data_as_of', view.lang)} {view.newest:%Y-%m-%d %H:%M} · "
+               f"{t('data_age', view.lang, age=_age_text(age, view.lang))} · {t('synthetic', view.lang)}")
+
+
+def _age_text(age: pd.Timedelta, lang: str) -> str:
+    minutes = max(0, int(age.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} 分钟" if lang == "zh" else f"{minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} 小时" if lang == "zh" else f"{hours} h"
+    return f"{hours // 24} 天" if lang == "zh" else f"{hours // 24} days"

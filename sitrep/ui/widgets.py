@@ -1,0 +1,90 @@
+"""Streamlit glue, widgets: the pieces every page draws the same way — a metric with its
+definition, a number with its change against the day and week before, a table with its CSV
+download, a red note."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from sitrep import registry
+from sitrep.export import csv_bytes, file_name
+from sitrep.formatting import format_threshold, format_value
+from sitrep.frames import is_red
+from sitrep.i18n import CATALOGUE, name_of, t
+from sitrep.settings import current as current_settings
+from sitrep.ui.data import district_names
+from sitrep.ui.view_state import View
+
+
+def definition_text(metric_id: str, lang: str) -> str:
+    m = registry.metric(metric_id)
+    definition = m.definition_zh if lang == "zh" else m.definition_en
+    parts = [f"**{m.id} {name_of(m, lang)}**: {definition}"]
+    if m.threshold:
+        setting = current_settings()[m.threshold]
+        parts.append(f"{t('threshold', lang)}: {format_threshold(setting.value, setting.unit, lang)}"
+                     + (f" ({m.red_when_zh if lang == 'zh' else m.red_when})" if m.red_when else ""))
+    parts.append(f"{t('source', lang)}: {m.source}")
+    return "  \n".join(parts)
+
+
+def definition(metric_id: str, view: View) -> None:
+    st.caption(definition_text(metric_id, view.lang) + f"  \n{t('as_of', view.lang)} {view.as_of:%Y-%m-%d %H:%M}")
+
+
+def kpi(column, label: str, metric_id: str, value, unit: str, previous_day=None, previous_week=None,
+        view: View | None = None) -> None:
+    """A number with its change against the previous day and week, the arrow coloured by
+    whether the change is good (registry `good`), and its definition on hover."""
+    m = registry.metric(metric_id)
+    lang = view.lang if view else "zh"
+    delta, delta_text = None, ""
+    if previous_day is not None and value is not None and not pd.isna(previous_day) and not pd.isna(value):
+        delta = value - previous_day
+        delta_text = f"{format_delta(delta, unit)} {t('vs_day', lang)}"
+    week = ""
+    if previous_week is not None and value is not None and not pd.isna(previous_week) and not pd.isna(value):
+        week = f"{format_delta(value - previous_week, unit)} {t('vs_week', lang)}"
+    colour = {"down": "inverse", "up": "normal"}.get(m.good, "off") if delta else "off"
+    column.metric(label, format_value(value, unit, lang), delta=delta_text or None, delta_color=colour,
+                  help=definition_text(metric_id, lang) + (f"  \n{week}" if week else ""))
+    if week:
+        column.caption(week)
+
+
+def format_delta(delta, unit: str) -> str:
+    if unit == "share":
+        return f"{delta * 100:+.1f} pp"
+    if float(delta).is_integer():
+        return f"{int(delta):+,}"
+    return f"{delta:+,.1f}"
+
+
+def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, height: int | None = None) -> None:
+    """A table with its CSV download (UTF-8 with BOM, stamped with the as-of time)."""
+    st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
+    st.download_button(f"⬇ {t('download_csv', view.lang)}", data=csv_bytes(frame),
+                       file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")
+
+
+def readable(frame: pd.DataFrame, view: View) -> pd.DataFrame:
+    """District names beside codes, column headers from the catalogue (ids, codes, times only)."""
+    out = frame.copy()
+    if "district_code" in out.columns:
+        out.insert(out.columns.get_loc("district_code") + 1, "district_name",
+                   out["district_code"].map(district_names(view)).fillna(t("whole_city", view.lang)))
+    return out.rename(columns={c: t(f"field_{c}", view.lang) for c in out.columns if f"field_{c}" in CATALOGUE})
+
+
+def metric_label(metric_id: str, view: View) -> str:
+    """The metric's id and its name in the view's language."""
+    return f"{metric_id} {name_of(registry.metric(metric_id), view.lang)}"
+
+
+def red_note(row: pd.Series | None, text: str | None, view: View) -> None:
+    """Say so when the scoped row is red, and since when."""
+    if is_red(row):
+        since = row["red_since"]
+        extra = t("cci_red_since", view.lang, time=f"{since:%Y-%m-%d %H:%M}") if not pd.isna(since) else ""
+        st.error(" · ".join(part for part in (f"🔴 {text}" if text else "🔴", extra) if part))
