@@ -7,35 +7,10 @@
 -- it is overdue. A registration recorded after $as_of is not known yet.
 -- value = arrivals overdue and still unregistered at $as_of; red when above zero;
 -- red_since: the earliest deadline missed by an arrival still unregistered.
+-- Arrivals are judged one by one in fragments/screening_arrivals, as
+-- details/scr_arrival_unregistered lists the overdue ones.
 
-with arrived as (
-    select
-        district_code,
-        origin_kind,
-        arrived_at,
-        arrived_at + $arrival_registration_grace_hours * interval '1' hour as due_at,
-        case when registered_at <= $as_of then registered_at end as registered_at
-    from arrivals
-    where arrived_at <= $as_of
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null
-           or community_code in (select community_code from communities where township_code = $township_code))
-),
-
-marked as (
-    select
-        district_code,
-        origin_kind,
-        due_at,
-        registered_at,
-        case
-            when registered_at is not null and registered_at <= due_at then 'registered_on_time'
-            when registered_at is not null then 'registered_late'
-            when due_at < $as_of then 'overdue'
-            else 'within_grace'
-        end as status
-    from arrived
-),
+with marked as (${fragments/screening_arrivals}),
 
 counts as (
     select
