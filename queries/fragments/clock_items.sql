@@ -3,23 +3,9 @@
 -- only stg_timeliness_clocks. One row per item:
 --   deadline   started_at + limit; done at or before it is on time, to the minute
 --   done_at    the stop, when recorded by $as_of (a later one is not known yet: the item is open)
+--   status     on_time, done_late, open_overdue or pending (fragments/clock_status)
 --   in_window  deadline after $as_of - timeliness_window_hours: due in the window, or not yet due
---   status     on_time, done_late, open_overdue (open with the deadline passed) or pending
-select
-    c.item_id,
-    c.district_code,
-    c.township_code,
-    c.started_at,
-    c.deadline,
-    c.done_at,
-    c.deadline > $as_of - $timeliness_window_hours * interval '1' hour as in_window,
-    case
-        when c.done_at is not null and c.done_at <= c.deadline then 'on_time'
-        when c.done_at is not null then 'done_late'
-        when c.deadline < $as_of then 'open_overdue'
-        else 'pending'
-    end as status
-from (
+with clocks as (
     select
         item_id,
         district_code,
@@ -32,4 +18,11 @@ from (
       and started_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
-) c
+),
+
+items as (${fragments/clock_status})
+
+select
+    *,
+    deadline > $as_of - $timeliness_window_hours * interval '1' hour as in_window
+from items

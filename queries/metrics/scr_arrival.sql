@@ -16,13 +16,13 @@ counts as (
     select
         district_code,
         count(*) as arrivals,
-        count(*) filter (where status = 'registered_on_time') as registered_on_time,
-        count(*) filter (where status = 'registered_late') as registered_late,
-        count(*) filter (where status = 'within_grace') as within_grace,
-        count(*) filter (where status = 'overdue') as overdue,
-        count(*) filter (where status = 'overdue' and origin_kind = 'key_area_domestic') as overdue_key_area,
-        count(*) filter (where status = 'overdue' and origin_kind = 'abroad') as overdue_abroad,
-        min(case when status = 'overdue' then due_at end) as first_missed_due_at
+        count(*) filter (where status = 'on_time') as registered_on_time,
+        count(*) filter (where status = 'done_late') as registered_late,
+        count(*) filter (where status = 'pending') as within_grace,
+        count(*) filter (where status = 'open_overdue') as overdue,
+        count(*) filter (where status = 'open_overdue' and origin_kind = 'key_area_domestic') as overdue_key_area,
+        count(*) filter (where status = 'open_overdue' and origin_kind = 'abroad') as overdue_abroad,
+        min(case when status = 'open_overdue' then deadline end) as first_missed_due_at
     from marked
     group by grouping sets ((district_code), ())
 ),
