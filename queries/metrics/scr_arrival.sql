@@ -7,47 +7,22 @@
 -- it is overdue. A registration recorded after $as_of is not known yet.
 -- value = arrivals overdue and still unregistered at $as_of; red when above zero;
 -- red_since: the earliest deadline missed by an arrival still unregistered.
+-- Arrivals are judged one by one in fragments/screening_arrivals, as
+-- details/scr_arrival_unregistered lists the overdue ones.
 
-with arrived as (
-    select
-        district_code,
-        origin_kind,
-        arrived_at,
-        arrived_at + $arrival_registration_grace_hours * interval '1' hour as due_at,
-        case when registered_at <= $as_of then registered_at end as registered_at
-    from arrivals
-    where arrived_at <= $as_of
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null
-           or community_code in (select community_code from communities where township_code = $township_code))
-),
-
-marked as (
-    select
-        district_code,
-        origin_kind,
-        due_at,
-        registered_at,
-        case
-            when registered_at is not null and registered_at <= due_at then 'registered_on_time'
-            when registered_at is not null then 'registered_late'
-            when due_at < $as_of then 'overdue'
-            else 'within_grace'
-        end as status
-    from arrived
-),
+with marked as (${fragments/screening_arrivals}),
 
 counts as (
     select
         district_code,
         count(*) as arrivals,
-        count(*) filter (where status = 'registered_on_time') as registered_on_time,
-        count(*) filter (where status = 'registered_late') as registered_late,
-        count(*) filter (where status = 'within_grace') as within_grace,
-        count(*) filter (where status = 'overdue') as overdue,
-        count(*) filter (where status = 'overdue' and origin_kind = 'key_area_domestic') as overdue_key_area,
-        count(*) filter (where status = 'overdue' and origin_kind = 'abroad') as overdue_abroad,
-        min(case when status = 'overdue' then due_at end) as first_missed_due_at
+        count(*) filter (where status = 'on_time') as registered_on_time,
+        count(*) filter (where status = 'done_late') as registered_late,
+        count(*) filter (where status = 'pending') as within_grace,
+        count(*) filter (where status = 'open_overdue') as overdue,
+        count(*) filter (where status = 'open_overdue' and origin_kind = 'key_area_domestic') as overdue_key_area,
+        count(*) filter (where status = 'open_overdue' and origin_kind = 'abroad') as overdue_abroad,
+        min(case when status = 'open_overdue' then deadline end) as first_missed_due_at
     from marked
     group by grouping sets ((district_code), ())
 ),

@@ -4,29 +4,10 @@
 -- Entries found unverifiable (无法核查) or not in Chongqing (不在渝) go to police review; those
 -- not reviewed by $as_of are the backlog, which is the value and is red when above zero.
 -- A review recorded after $as_of is not known yet. red_since: when the oldest entry still in the
--- backlog joined it (its check).
+-- backlog joined it (its check). Entries are judged one by one in fragments/screening_checks,
+-- as details/scr_outcome_backlog lists the backlog.
 
-with checked as (
-    select
-        district_code,
-        outcome,
-        checked_at,
-        case when police_review_at <= $as_of then police_review_at end as reviewed_at
-    from screening_tasks
-    where checked_at <= $as_of
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
-),
-
-marked as (
-    select
-        district_code,
-        outcome,
-        checked_at,
-        outcome in ('unverifiable', 'not_in_chongqing') as for_review,
-        outcome in ('unverifiable', 'not_in_chongqing') and reviewed_at is null as in_backlog
-    from checked
-),
+with marked as (${fragments/screening_checks}),
 
 counts as (
     select

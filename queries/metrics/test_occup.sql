@@ -11,8 +11,8 @@
 -- do not make up for another); denominator = people due that day.
 -- Red when value > 0 (no threshold setting: threshold null).
 -- red_since = midnight starting the first report day of the district's current unbroken run of
--- report days with people missed. City row: sums over districts, each on its own last day;
--- red since the earliest district's.
+-- report days with people missed (fragments/red_since). City row: sums over districts, each on
+-- its own last day; red since the earliest district's.
 -- Place filter: the data are per district, so $township_code selects the district the township
 -- lies in (its district-wide figures).
 
@@ -39,29 +39,21 @@ last_day as (
     group by district_code
 ),
 
-last_full_day as (
-    -- The last report day on which nobody was missed.
-    select district_code, max(test_date) as test_date
+missed_history as (
+    -- Each district's report days: people missed or not.
+    select district_code as scope_code, test_date as changed_at, people_missed > 0 as is_red
     from days
-    where people_missed = 0
-    group by district_code
 ),
 
-missed_run as (
-    select d.district_code, min(d.test_date) as first_missed_date
-    from days d
-    left join last_full_day f on f.district_code = d.district_code
-    where d.people_missed > 0 and (f.test_date is null or d.test_date > f.test_date)
-    group by d.district_code
-),
+missed_since as (${fragments/red_since(red_history = missed_history)}),
 
 latest as (
     select
         d.*,
-        case when d.people_missed > 0 then cast(r.first_missed_date as timestamp) end as red_since
+        case when d.people_missed > 0 then cast(m.red_since as timestamp) end as red_since
     from days d
     join last_day l on l.district_code = d.district_code and l.test_date = d.test_date
-    left join missed_run r on r.district_code = d.district_code
+    left join missed_since m on m.scope_code = d.district_code
 ),
 
 rolled as (

@@ -2,98 +2,58 @@
 -- district (district_code, round_id), plus a city row per round (district_code null) adding up
 -- its districts.
 --
--- Active at $as_of: the round started (started_at <= $as_of) and the round-district is not
--- finished by its latest progress report at or before $as_of, finished meaning everyone on the
--- list sampled and every sample resulted (people_sampled >= target, people_tested >=
--- people_sampled). A round-district with no report yet counts as nobody sampled. An unfinished
--- round-district stays active past its deadline, however late; a finished one is gone at once,
--- before its deadline too.
+-- Active at $as_of (fragments/round_active): the round started (started_at <= $as_of) and the
+-- round-district is not finished by its latest progress report at or before $as_of, finished
+-- meaning everyone on the list sampled and every sample resulted (people_sampled >= target,
+-- people_tested >= people_sampled). A round-district with no report yet counts as nobody sampled.
+-- An unfinished round-district stays active past its deadline, however late; a finished one is
+-- gone at once, before its deadline too.
 --
 -- value = people sampled / target, both from the latest report; tested_share = people tested /
 -- people sampled. projected_finish_at = started_at + elapsed x target / sampled, elapsed taken
 -- at the latest report (the moment its counts refer to): the finish at the average sampling rate
 -- since the start. Null while nobody is sampled.
 --
--- The deadline is the round's deadline_at (the scenario sets it to started_at + 24 h);
--- threshold shows the setting testing_round_deadline_hours, as bound.
+-- The deadline (fragments/round_districts) is the round's stored deadline_at where the source
+-- gives one, else started_at + testing_round_deadline_hours; threshold shows that setting.
 -- Red when the latest report projects a finish after the deadline (exactly at the deadline is
 -- on time), or when $as_of is past the deadline and the round-district is still not finished.
 -- With nobody sampled there is no projection: red only once past the deadline.
--- red_since: the first report of the current unbroken run of reports projecting a late finish,
--- or deadline_at when the deadline passed first (the earlier of the two).
+-- red_since: the first report of the current unbroken run of reports projecting a late finish
+-- (fragments/red_since over each round-district's reports), or the deadline when it passed
+-- first (the earlier of the two).
 -- City row per round: sums of its districts; red when any district is, since the earliest;
 -- projected_finish_at the latest of its districts' (null if any is unknown).
 -- Place filter: reports are per district, so $township_code keeps the round-districts whose
 -- targets include that township, with their district-wide numbers.
 
-with round_districts as (
-    select d.*
-    from stg_test_round_districts d
-    where d.started_at <= $as_of
-      and ($district_code is null or d.district_code = $district_code)
-      and ($township_code is null or exists (
-            select 1 from testing_round_targets t
-            where t.round_id = d.round_id and t.district_code = d.district_code
-              and t.township_code = $township_code))
-),
+with round_districts as (${fragments/round_districts}),
 
-reports as (
+round_reports as (${fragments/round_reports}),
+
+active_round_districts as (${fragments/round_active}),
+
+late_history as (
+    -- Each round-district's reports: late or not (the red_since fragment's scope is one key).
     select
-        p.*,
-        row_number() over (partition by p.round_id, p.district_code order by p.reported_at desc) as recency
-    from stg_test_progress p
-    join round_districts d on d.round_id = p.round_id and d.district_code = p.district_code
-    where p.reported_at <= $as_of
+        concat(round_id, '/', district_code) as scope_code,
+        reported_at as changed_at,
+        projected_late as is_red
+    from round_reports
 ),
 
-last_on_time as (
-    select round_id, district_code, max(reported_at) as on_time_at
-    from reports
-    where not projected_late
-    group by round_id, district_code
-),
-
-late_run as (
-    -- Reports projecting a late finish since the last one that did not.
-    select r.round_id, r.district_code, min(r.reported_at) as late_from
-    from reports r
-    left join last_on_time o on o.round_id = r.round_id and o.district_code = r.district_code
-    where r.projected_late and (o.on_time_at is null or r.reported_at > o.on_time_at)
-    group by r.round_id, r.district_code
-),
-
-active as (
-    select
-        d.round_id,
-        d.district_code,
-        d.scope,
-        d.started_at,
-        d.deadline_at,
-        d.target_population,
-        l.reported_at as last_report_at,
-        coalesce(l.people_sampled, 0) as people_sampled,
-        coalesce(l.people_tested, 0) as people_tested,
-        coalesce(l.tubes_tested, 0) as tubes_tested,
-        coalesce(l.positive_tubes, 0) as positive_tubes,
-        l.projected_finish_at,
-        $as_of > d.deadline_at or coalesce(l.projected_late, false) as is_red,
-        lr.late_from
-    from round_districts d
-    left join reports l
-      on l.round_id = d.round_id and l.district_code = d.district_code and l.recency = 1
-    left join late_run lr
-      on lr.round_id = d.round_id and lr.district_code = d.district_code
-    where not coalesce(l.finished, d.target_population = 0)
-),
+late_since as (${fragments/red_since(red_history = late_history)}),
 
 judged as (
-    -- late_from is set only while the latest report projects late (the run ends at it).
+    -- late_since has a row only while the latest report projects late (the run ends at it).
     select
         a.*,
-        case when a.is_red then
-            least(a.late_from, case when $as_of > a.deadline_at then a.deadline_at end)
+        a.is_late as is_red,
+        case when a.is_late then
+            least(s.red_since, case when $as_of > a.deadline_at then a.deadline_at end)
         end as red_since
-    from active a
+    from active_round_districts a
+    left join late_since s on s.scope_code = concat(a.round_id, '/', a.district_code)
 ),
 
 rolled as (

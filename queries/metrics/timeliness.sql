@@ -3,7 +3,8 @@
 -- done within the limit of rule $rule_id, per district and for the city, at $as_of.
 -- One row per district with items of the rule, plus the city row (district_code null).
 -- Run it through sitrep.queries.run_metric, which binds $rule_id and $limit_hours (the rule's
--- threshold setting). Clocks come from the staging view stg_timeliness_clocks.
+-- threshold setting). Clocks come from the staging view stg_timeliness_clocks, judged item by
+-- item in fragments/clock_items, as details/timeliness_items lists them.
 --
 -- Limits to the minute: an item done at or before started_at + limit is on time; at
 -- $as_of = started_at + limit an open item is pending, one minute later it is overdue. A stop
@@ -20,34 +21,7 @@
 -- or open overdue; red_since = the earliest deadline missed by those items.
 -- median_minutes: median clock time of the judged items done by $as_of.
 
-with clocks as (
-    select
-        district_code,
-        started_at,
-        started_at + $limit_hours * interval '1' hour as deadline,
-        case when done_at <= $as_of then done_at end as done_at
-    from stg_timeliness_clocks
-    where rule_id = $rule_id
-      and started_at <= $as_of
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
-),
-
-judged as (
-    select
-        district_code,
-        started_at,
-        deadline,
-        done_at,
-        deadline > $as_of - $timeliness_window_hours * interval '1' hour as in_window,
-        case
-            when done_at is not null and done_at <= deadline then 'on_time'
-            when done_at is not null then 'done_late'
-            when deadline < $as_of then 'open_overdue'
-            else 'pending'
-        end as status
-    from clocks
-),
+with judged as (${fragments/clock_items}),
 
 counts as (
     select

@@ -6,7 +6,7 @@
 -- residents_60plus is null, value and is_red are null.
 -- Red when value < elderly_vaccination_minimum (exactly at the minimum is not red).
 -- red_since = midnight starting the first report date of the district's current unbroken run
--- of reports below the minimum.
+-- of reports below the minimum (fragments/red_since).
 -- City row: over the districts whose residents 60+ are known (both numerator and denominator
 -- leave the others out; districts_unknown counts them); red since the earliest district's.
 -- Place filter: reported per district, so $township_code selects the district the township
@@ -30,21 +30,13 @@ with reports as (
            or district_code in (select district_code from townships where township_code = $township_code))
 ),
 
-last_at_minimum as (
-    -- The last report that was not below the minimum (at or above it, or unknown).
-    select district_code, max(report_date) as report_date
+below_history as (
+    -- Each district's reports: below the minimum or not (at or above it, or unknown).
+    select district_code as scope_code, report_date as changed_at, coalesce(below, false) as is_red
     from reports
-    where not coalesce(below, false)
-    group by district_code
 ),
 
-below_run as (
-    select r.district_code, min(r.report_date) as below_from
-    from reports r
-    left join last_at_minimum m on m.district_code = r.district_code
-    where r.below and (m.report_date is null or r.report_date > m.report_date)
-    group by r.district_code
-),
+below_since as (${fragments/red_since(red_history = below_history)}),
 
 latest as (
     select
@@ -54,9 +46,9 @@ latest as (
         r.vaccinated_full,
         r.vaccinated_booster,
         r.below,
-        case when r.below then cast(b.below_from as timestamp) end as red_since
+        case when r.below then cast(b.red_since as timestamp) end as red_since
     from reports r
-    left join below_run b on b.district_code = r.district_code
+    left join below_since b on b.scope_code = r.district_code
     where r.recency = 1
 ),
 

@@ -5,8 +5,10 @@ create table testing_rounds (
     name_zh      varchar not null,
     scope        varchar not null check (scope in ('citywide', 'districts', 'areas')),
     started_at   timestamp not null,
-    deadline_at  timestamp not null,
-    check (deadline_at > started_at)
+    -- Null where the source gives none: the round is then due started_at +
+    -- testing_round_deadline_hours (settings.toml; fragments/round_districts).
+    deadline_at  timestamp,
+    check (deadline_at is null or deadline_at > started_at)
 );
 
 -- One row per round, township and risk level: a township with a sealed compound has a high-risk

@@ -7,11 +7,8 @@
 --   projected_finish_at the moment sampling reaches the target at the average rate since the
 --                       start: started_at + elapsed x target / sampled (to the second). Null
 --                       while nobody is sampled, and beyond 100 years (never, in practice).
---   projected_late      the report shows the round-district missing its deadline: projected
---                       finish after deadline_at, compared exactly in whole numbers
---                       (elapsed x target > sampled x (deadline_at - started_at), minutes), or
---                       filed after deadline_at while not finished. A report with nobody
---                       sampled projects nothing, so is late only once past the deadline.
+-- Whether a report shows the round-district missing its deadline depends on the deadline, which
+-- depends on a setting: fragments/round_reports judges that (projected_late).
 
 with reports as (
     select
@@ -19,7 +16,6 @@ with reports as (
         p.district_code,
         d.scope,
         d.started_at,
-        d.deadline_at,
         d.target_population,
         p.reported_at,
         p.people_sampled,
@@ -27,7 +23,6 @@ with reports as (
         p.tubes_tested,
         p.positive_tubes,
         date_diff('minute', d.started_at, p.reported_at) as elapsed_minutes,
-        date_diff('minute', d.started_at, d.deadline_at) as deadline_minutes,
         p.people_sampled >= d.target_population and p.people_tested >= p.people_sampled as finished
     from testing_progress_reports p
     join stg_test_round_districts d
@@ -39,7 +34,6 @@ select
     district_code,
     scope,
     started_at,
-    deadline_at,
     target_population,
     reported_at,
     people_sampled,
@@ -52,7 +46,5 @@ select
         when people_sampled > 0 and elapsed_minutes * target_population <= people_sampled * 52560000
         then started_at + cast(round(60.0 * elapsed_minutes * target_population / people_sampled) as bigint)
                           * interval '1' second
-    end as projected_finish_at,
-    (people_sampled > 0 and elapsed_minutes * target_population > people_sampled * deadline_minutes)
-        or (reported_at > deadline_at and not finished) as projected_late
+    end as projected_finish_at
 from reports

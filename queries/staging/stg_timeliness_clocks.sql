@@ -29,39 +29,21 @@ where contact_type = 'close'
 
 union all
 
+-- One investigation, three clocks from its confirmation.
 select
-    'EPI-ARRIVE',
+    r.rule_id,
     cast(i.case_id as varchar),
     i.district_code,
     c.township_code,
     i.positive_confirmed_at,
-    i.team_on_site_at
+    case r.rule_id
+        when 'EPI-ARRIVE' then i.team_on_site_at
+        when 'EPI-CORE' then i.core_info_done_at
+        when 'EPI-FULL' then i.full_trace_done_at
+    end
 from investigations i
 left join cases c on c.case_id = i.case_id
-
-union all
-
-select
-    'EPI-CORE',
-    cast(i.case_id as varchar),
-    i.district_code,
-    c.township_code,
-    i.positive_confirmed_at,
-    i.core_info_done_at
-from investigations i
-left join cases c on c.case_id = i.case_id
-
-union all
-
-select
-    'EPI-FULL',
-    cast(i.case_id as varchar),
-    i.district_code,
-    c.township_code,
-    i.positive_confirmed_at,
-    i.full_trace_done_at
-from investigations i
-left join cases c on c.case_id = i.case_id
+cross join (values ('EPI-ARRIVE'), ('EPI-CORE'), ('EPI-FULL')) as r(rule_id)
 
 union all
 
@@ -103,24 +85,13 @@ where classification in ('confirmed', 'asymptomatic')
 
 union all
 
+-- One screening task, on the clock of its list type.
 select
-    'SCR-8H',
+    case when list_type = 'roaming' then 'SCR-24H' else 'SCR-8H' end,
     cast(task_id as varchar),
     district_code,
     township_code,
     pushed_at,
     checked_at
 from screening_tasks
-where list_type in ('spacetime_companion', 'same_vehicle', 'key_area_stay')
-
-union all
-
-select
-    'SCR-24H',
-    cast(task_id as varchar),
-    district_code,
-    township_code,
-    pushed_at,
-    checked_at
-from screening_tasks
-where list_type = 'roaming'
+where list_type in ('spacetime_companion', 'same_vehicle', 'key_area_stay', 'roaming')
