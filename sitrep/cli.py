@@ -148,24 +148,6 @@ def _template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explain(args: argparse.Namespace) -> int:
-    from sitrep import explain
-
-    if args.catalogue:
-        if args.metric_id:
-            raise SystemExit("explain: give a metric id or --catalogue, not both")
-        sys.stdout.write(explain.catalogue())
-        return 0
-    if not args.metric_id:
-        raise SystemExit("explain: give a metric id (e.g. ISO-USE) or --catalogue")
-    try:
-        sys.stdout.write(explain.explain(args.metric_id, args.lang))
-    except explain.UnknownMetric as e:
-        print(f"explain: {e}", file=sys.stderr)
-        return 2
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sitrep", description="Sitrep command line")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -210,16 +192,8 @@ def main(argv: list[str] | None = None) -> int:
     template.add_argument("--out", help="file to write (default TABLE_template.FORMAT)")
     template.set_defaults(func=_template)
 
-    why = sub.add_parser("explain", help="where a metric lives: definition, setting in force, SQL, page, tests",
-                         description="Print a registry metric's names, definition, numerator, denominator, window, "
-                                     "unit, threshold setting in force, red rule, page, SQL file with the staging "
-                                     "views and fragments it reads, drill-through query and the tests that cover "
-                                     "it. Exit status 2 for an unknown id.")
-    why.add_argument("metric_id", nargs="?", help="rulebook id, e.g. ISO-USE")
-    why.add_argument("--lang", choices=["zh", "en"], default="zh")
-    why.add_argument("--catalogue", action="store_true",
-                     help="print docs/metric-catalogue.md (every metric, settings' defaults) instead")
-    why.set_defaults(func=_explain)
+    from sitrep.explain import add_parser as add_explain_parser
+    add_explain_parser(sub)  # explain
 
     args = parser.parse_args(argv)
     return args.func(args)

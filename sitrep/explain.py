@@ -21,13 +21,15 @@ Which tests cover it, by the convention of tests/metrics/:
 
 from __future__ import annotations
 
+import argparse
 import ast
 import difflib
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitrep import PROJECT_ROOT, QUERIES_DIR, queries, registry
+from sitrep import PROJECT_ROOT, QUERIES_DIR, registry
 from sitrep import settings as settings_module
 
 TESTS_DIR = PROJECT_ROOT / "tests" / "metrics"
@@ -76,6 +78,12 @@ def _label(key: str, lang: str) -> str:
 
 # --- SQL ------------------------------------------------------------------------------------
 
+def _queries():
+    # Imported when needed: `python -m sitrep` registers this command without loading DuckDB.
+    from sitrep import queries
+    return queries
+
+
 def staging_views() -> list[str]:
     return sorted(p.stem for p in STAGING_DIR.glob("*.sql"))
 
@@ -87,7 +95,7 @@ def staging_read(query: str) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     pending = [query]
     while pending:
-        text = _COMMENT.sub("", queries.sql_text(pending.pop(0)))
+        text = _COMMENT.sub("", _queries().sql_text(pending.pop(0)))
         for name in _STAGING_NAME.findall(text):
             if name in known and name not in seen and f"staging/{name}" != query:
                 seen[name] = None
@@ -97,6 +105,7 @@ def staging_read(query: str) -> tuple[str, ...]:
 
 def fragments_read(query: str) -> tuple[str, ...]:
     """The fragments a query includes, directly or through the staging views it reads."""
+    queries = _queries()
     seen: dict[str, None] = dict.fromkeys(queries.fragments_used(query))
     for view in staging_read(query):
         seen.update(dict.fromkeys(queries.fragments_used(f"staging/{view}")))
@@ -242,6 +251,7 @@ def explain(metric_id: str, lang: str = "zh") -> str:
         out.append(f"  {s.doc}")
     else:
         out.append(f"{_label('threshold', lang)}: {_label('no_threshold', lang)}")
+    queries = _queries()
     others = [p for p in dict.fromkeys(queries.parameters(m.query) + (queries.parameters(m.detail) if m.detail else ()))
               if p in in_force and p not in (m.threshold, m.window)]
     if others:
@@ -320,3 +330,35 @@ def catalogue() -> str:
             lines += [f"| {key} | {_cell(value)} |" for key, value in rows]
             lines.append("")
     return "\n".join(lines)
+
+
+# --- command line ---------------------------------------------------------------------------
+
+def add_parser(sub) -> None:
+    """`python -m sitrep explain`, registered by sitrep.cli."""
+    why = sub.add_parser("explain", help="where a metric lives: definition, setting in force, SQL, page, tests",
+                         description="Print a registry metric's names, definition, numerator, denominator, window, "
+                                     "unit, threshold setting in force, red rule, page, SQL file with the staging "
+                                     "views and fragments it reads, drill-through query and the tests that cover "
+                                     "it. Exit status 2 for an unknown id.")
+    why.add_argument("metric_id", nargs="?", help="rulebook id, e.g. ISO-USE")
+    why.add_argument("--lang", choices=["zh", "en"], default="zh")
+    why.add_argument("--catalogue", action="store_true",
+                     help="print docs/metric-catalogue.md (every metric, settings' defaults) instead")
+    why.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if args.catalogue:
+        if args.metric_id:
+            raise SystemExit("explain: give a metric id or --catalogue, not both")
+        sys.stdout.write(catalogue())
+        return 0
+    if not args.metric_id:
+        raise SystemExit("explain: give a metric id (e.g. ISO-USE) or --catalogue")
+    try:
+        sys.stdout.write(explain(args.metric_id, args.lang))
+    except UnknownMetric as e:
+        print(f"explain: {e}", file=sys.stderr)
+        return 2
+    return 0
