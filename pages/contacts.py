@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from sitrep import ui
+from sitrep.formatting import lateness_texts
 from sitrep.i18n import t
 
 view = ui.current_view()
@@ -67,7 +68,7 @@ with st.expander(f"{t('con_overdue_list', lang)} · {t('rows_behind', lang)}", e
         t("con_col_deadline", lang): ui.when(items["deadline"]),
         t("con_col_done_at", lang): ui.when(items["done_at"]),
         t("con_col_status", lang): items["status"].map(statuses).fillna(items["status"]),
-        t("con_col_minutes_late", lang): items["minutes_late"],
+        t("field_late", lang): lateness_texts(items, view.as_of, lang),
     })
     ui.table(shown, "con_transfer_overdue", view, key="contacts-csv-overdue")
 

@@ -5,7 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from sitrep import registry, ui
-from sitrep.formatting import format_threshold, format_value
+from sitrep.formatting import format_threshold, format_value, red_item_values
 from sitrep.i18n import name_of, t
 from sitrep.maps import LAYER_ID, district_map
 
@@ -81,7 +81,7 @@ else:
         t("rule", lang): items["rule_id"] + " " + items["name_zh" if lang == "zh" else "name_en"],
         t("district", lang): items["district_name_zh" if lang == "zh" else "district_name_en"].fillna(t("whole_city", lang)),
         t("round", lang): items["round_id"].fillna(""),
-        t("value", lang): [format_value(v, u, lang) for v, u in zip(items["value"], items["unit"])],
+        t("value", lang): red_item_values(items, lang),
         t("threshold", lang): [format_threshold(v, u, lang) for v, u in zip(items["threshold"], items["threshold_unit"])],
         t("red_since", lang): items["red_since"].dt.strftime("%m-%d %H:%M").fillna(""),
         t("source", lang): items["source"],

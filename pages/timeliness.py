@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from sitrep import registry, ui
-from sitrep.formatting import format_threshold, format_value
+from sitrep.formatting import format_threshold, format_value, lateness_texts
 from sitrep.i18n import name_of, t
 
 view = ui.current_view()
@@ -67,6 +67,8 @@ for rule in CLOCK_RULES:
         if items.empty:
             st.success(t("no_late_items", lang))
         else:
+            items = items.assign(minutes_late=lateness_texts(items, view.as_of, lang)).rename(
+                columns={"minutes_late": "late"})  # to the second, as judged
             ui.table(ui.readable(items, view), f"{rule}_items", view, key=f"timeliness-{rule}-items-csv")
         ui.definition(rule, view)
 

@@ -57,7 +57,7 @@ def _as_of(con, text: str | None):
 
 
 def _redlist(args: argparse.Namespace) -> int:
-    from sitrep.formatting import format_threshold, format_value
+    from sitrep.formatting import format_threshold, red_item_values
     from sitrep.redlist import red_list
 
     con = _connect_read(args.db)
@@ -71,7 +71,7 @@ def _redlist(args: argparse.Namespace) -> int:
         print(f"红色预警 Red list as of {as_of:%Y-%m-%d %H:%M} (Asia/Shanghai): {len(items)} items")
         shown = items.assign(
             district=items["district_name_zh"].fillna("全市"),
-            value=[format_value(v, u) for v, u in zip(items["value"], items["unit"])],
+            value=red_item_values(items),
             threshold=[format_threshold(v, u) for v, u in zip(items["threshold"], items["threshold_unit"])],
             since=items["red_since"].dt.strftime("%m-%d %H:%M").fillna(""),
         )[["rule_id", "name_zh", "district", "round_id", "value", "threshold", "since", "source"]]
@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     template.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     template.add_argument("--out", help="file to write (default TABLE_template.FORMAT)")
     template.set_defaults(func=_template)
+
+    from sitrep.explain import add_parser as add_explain_parser
+    add_explain_parser(sub)  # explain
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -20,9 +20,28 @@ from sitrep import settings as settings_module
 from sitrep.db import current_catalog, new_cursor
 from sitrep.queries import run_metric
 
+# What makes an item red where its value alone does not say (sitrep.formatting.format_red_item):
+# CASE-NEW's rising comparison (value is the last 24 h); ISO-RUNWAY's rooms to the trigger and net
+# intake per day (value is the days to the trigger); TEST-CADENCE's time since the last report to
+# the second (value counts whole minutes, the judgement compares timestamps). Null for other rules.
+EXPLAINING = {"CASE-NEW": ("last_7d", "previous_7d"), "ISO-RUNWAY": ("rooms_to_trigger", "net_rooms_per_day"),
+              "TEST-CADENCE": ("hours_since",)}
+EXPLAINING_COLUMNS = [c for columns in EXPLAINING.values() for c in columns]
 COLUMNS = ["rule_id", "name_zh", "name_en", "district_code", "district_name_zh", "district_name_en",
-           "round_id", "value", "unit", "threshold", "threshold_unit", "red_since", "source", "red_when", "red_when_zh"]
+           "round_id", "value", "unit", "threshold", "threshold_unit", "red_since", "source", "red_when", "red_when_zh",
+           *EXPLAINING_COLUMNS]
 SECTION_ORDER = ["isolation", "contacts", "cases", "testing", "investigation", "screening", "risk_areas"]
+
+
+def _explaining(metric_id: str, red: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, Any]:
+    """The EXPLAINING columns of a rule's red rows, from the columns of its query."""
+    if metric_id == "ISO-RUNWAY":
+        return {"rooms_to_trigger": red["numerator"].astype("float64").to_numpy(),
+                "net_rooms_per_day": red["net_rooms_per_day"].astype("float64").to_numpy()}
+    if metric_id == "TEST-CADENCE":
+        clock_from = pd.to_datetime(red["last_report_at"]).fillna(pd.to_datetime(red["started_at"]))
+        return {"hours_since": ((pd.Timestamp(as_of) - clock_from).dt.total_seconds() / 3600).to_numpy()}
+    return {c: red[c].astype("float64").to_numpy() for c in EXPLAINING.get(metric_id, ())}
 
 
 def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code: str | None = None,
@@ -63,6 +82,7 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
             "red_since": pd.to_datetime(red["red_since"]).to_numpy(),
             "source": metric.source, "red_when": metric.red_when, "red_when_zh": metric.red_when_zh,
             "section": metric.section,
+            **_explaining(metric.id, red, as_of),
         }))
     if not items:
         return pd.DataFrame(columns=COLUMNS)
@@ -72,4 +92,7 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
                     on="district_code", how="left")
     out["section_rank"] = out["section"].map({s: i for i, s in enumerate(SECTION_ORDER)})
     out = out.sort_values(["section_rank", "rule_id", "district_code", "round_id"], na_position="first")
+    for column in EXPLAINING_COLUMNS:
+        if column not in out:
+            out[column] = float("nan")
     return out[COLUMNS].reset_index(drop=True)

@@ -36,17 +36,27 @@ def _read(path: Path) -> dict:
         return tomllib.load(f)
 
 
-def load_settings(path: Path = SETTINGS_FILE, overrides: Path | None = None) -> dict[str, Setting]:
-    documented = _read(path)
+def overrides_file() -> Path | None:
+    """The operator's overrides in force: $SITREP_SETTINGS, else settings.local.toml if present."""
+    env = os.environ.get("SITREP_SETTINGS")
+    return Path(env) if env else (LOCAL_OVERRIDES if LOCAL_OVERRIDES.exists() else None)
+
+
+def documented(path: Path = SETTINGS_FILE) -> dict[str, Setting]:
+    """The settings as settings.toml documents them, before any override."""
     settings = {}
-    for name, entry in documented.items():
+    for name, entry in _read(path).items():
         missing = [f for f in REQUIRED_FIELDS if not isinstance(entry, dict) or f not in entry]
         if missing:
             raise ValueError(f"{path}: setting {name!r} lacks {', '.join(missing)}")
         settings[name] = Setting(name, entry["value"], entry["unit"], entry["doc"], entry["source"])
+    return settings
+
+
+def load_settings(path: Path = SETTINGS_FILE, overrides: Path | None = None) -> dict[str, Setting]:
+    settings = documented(path)
     if overrides is None:
-        env = os.environ.get("SITREP_SETTINGS")
-        overrides = Path(env) if env else (LOCAL_OVERRIDES if LOCAL_OVERRIDES.exists() else None)
+        overrides = overrides_file()
     if overrides is not None:
         for name, value in _read(overrides).items():
             if name not in settings:

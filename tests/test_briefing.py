@@ -24,7 +24,7 @@ from sitrep.briefing.compose import compose_briefing, compose_bulletin, red_item
 from sitrep.briefing.render import render, to_markdown
 from sitrep.briefing.snapshot import build_snapshot, canonical_json, snapshot_sha256
 from sitrep.db import install_staging_views
-from sitrep.formatting import format_value
+from sitrep.formatting import format_red_item, format_value
 from sitrep.queries import run, run_metric
 from sitrep.redlist import red_list
 
@@ -100,9 +100,9 @@ def test_every_red_item_of_the_red_list_is_in_the_snapshot_and_the_text(demo, sn
         assert item["value"] == pytest.approx(row.value, rel=1e-11)
     markdown = files["md"].decode("utf-8")
     lines = {rule_id: (sentence, items) for rule_id, sentence, items in red_item_lines(snapshot, "zh")}
-    for row in expected.itertuples():
+    for row, record in zip(expected.itertuples(), expected.to_dict("records")):
         district = row.district_name_zh if isinstance(row.district_name_zh, str) else "全市"
-        value = format_value(row.value, row.unit, "zh")
+        value = format_red_item(record, "zh")  # CASE-NEW its rising comparison, ISO-RUNWAY its time to the trigger
         # The item reads "district value" in its rule's bullet, which names the rule and its source.
         bullet = next(line for line in markdown.splitlines() if f"（{row.rule_id}）" in line and line.startswith("- "))
         assert f"{district}" in bullet and value in bullet, (row.rule_id, district, value)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from sitrep.briefing.document import Bullets, Document, Heading, Image, Paragraph, Table
 from sitrep.briefing.snapshot import HEADLINE, snapshot_sha256
-from sitrep.formatting import format_threshold, format_value
+from sitrep.formatting import format_red_item, format_threshold, format_value
 from sitrep.i18n import t
 
 NUMERALS_ZH = "一二三四五六七八九十"
@@ -129,7 +129,7 @@ def _item_text(item: dict, w: _Words, lang: str, names: dict) -> str:
     place = w.district(item["district_code"])
     if item.get("round_id"):
         place += f"（{w.round(item['round_id'], names)}）" if lang == "zh" else f" ({item['round_id']})"
-    text = f"{place} {format_value(item['value'], item['unit'], lang)}"
+    text = f"{place} {format_red_item(item, lang)}"
     if item.get("red_since"):
         text += t("brief_since", lang, time=_time(item["red_since"], lang))
     return text

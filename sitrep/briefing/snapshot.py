@@ -26,7 +26,7 @@ from sitrep import registry
 from sitrep import settings as settings_module
 from sitrep.db import dataset_info
 from sitrep.queries import run, run_metric
-from sitrep.redlist import SECTION_ORDER, red_list
+from sitrep.redlist import EXPLAINING, EXPLAINING_COLUMNS, SECTION_ORDER, red_list
 
 SCHEMA = "sitrep-briefing/1"
 DAY = pd.Timedelta(days=1)
@@ -196,8 +196,14 @@ def _dispatch(con, as_of: pd.Timestamp, usage: pd.DataFrame) -> list[dict]:
 
 
 def _red_items(items: pd.DataFrame) -> list[dict]:
+    """The red list's items; a rule whose value alone does not say what makes it red (CASE-NEW,
+    ISO-RUNWAY, TEST-CADENCE) keeps its explaining fields too (redlist.EXPLAINING), so its text
+    reads the same when the briefing is re-opened later."""
     columns = ["rule_id", "district_code", "round_id", "value", "unit", "threshold", "threshold_unit", "red_since"]
-    return records(items, columns)
+    out = records(items, columns)
+    for item, extra in zip(out, records(items, ["rule_id", *EXPLAINING_COLUMNS])):
+        item.update({k: extra[k] for k in EXPLAINING.get(item["rule_id"], ())})
+    return out
 
 
 def _rules(items: pd.DataFrame) -> dict[str, dict]:

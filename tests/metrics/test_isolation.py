@@ -16,6 +16,8 @@ def db():
     return db
 
 
+# --- ISO-USE: room usage against the trigger ------------------------------------------------
+
 def test_room_usage_turns_red_at_exactly_75_percent(db):
     rooms = db.facility("F1", district="500105", rooms=4, assessed_at="2022-07-01 00:00")
     for room in rooms[:3]:
@@ -87,7 +89,7 @@ def test_as_of_before_any_data_and_in_the_future(db):
     assert future.numerator == 0 and future.denominator == 2
 
 
-# Shared helpers for the ISO-* stories below.
+# --- helpers shared by the ISO-* stories below ----------------------------------------------
 
 def flag(value):
     """is_red as True, False or None (unknown)."""
@@ -109,7 +111,7 @@ def occupy(db, rooms, check_in_at="2022-07-27 08:00", **kw):
 PERSONAL_COLUMNS = {"person_id", "full_name", "id_card_number", "phone"}
 
 
-# ISO-RESERVE -----------------------------------------------------------------------------------
+# --- ISO-RESERVE ----------------------------------------------------------------------------
 
 def test_reserve_of_exactly_60_rooms_per_10000_residents_is_not_red(db):
     """ISO-RESERVE: 60 rooms for 10,000 residents is 60.0 per 10,000, the standard itself."""
@@ -200,7 +202,7 @@ def test_reserve_counts_rooms_from_assessment_to_closing_before_any_data_in_the_
     assert empty["rooms"].iloc[0] == 0 and pd.isna(empty["value"].iloc[0])
 
 
-# ISO-COMMISSION --------------------------------------------------------------------------------
+# --- ISO-COMMISSION -------------------------------------------------------------------------
 
 def test_rooms_used_before_their_facility_passed_assessment_count_once_each(db):
     """ISO-COMMISSION: rooms 1 (two people) and 2 of unassessed F1 are in use; assessed F2 is fine."""
@@ -258,7 +260,7 @@ def test_commission_before_any_data_in_the_future_and_on_empty_tables(db):
     assert len(empty) == 1 and empty["value"].iloc[0] == 0 and flag(empty["is_red"].iloc[0]) is False
 
 
-# ISO-SINGLE ------------------------------------------------------------------------------------
+# --- ISO-SINGLE -----------------------------------------------------------------------------
 
 def test_a_room_with_two_people_is_red_from_the_moment_the_second_checked_in(db):
     """ISO-SINGLE: room 1 holds two people since 07-27 09:00. In room 2 one person left at 10:00 and
@@ -328,7 +330,7 @@ def test_single_occupancy_applies_in_unassessed_facilities_before_any_data_in_th
     assert len(empty) == 1 and empty["value"].iloc[0] == 0 and flag(empty["is_red"].iloc[0]) is False
 
 
-# ISO-DISPATCH ----------------------------------------------------------------------------------
+# --- ISO-DISPATCH ---------------------------------------------------------------------------
 
 @pytest.fixture()
 def city(db):
@@ -420,7 +422,7 @@ def test_dispatch_place_filter_before_any_data_in_the_future_and_on_empty_tables
     assert FixtureDB().metric("metrics/iso_dispatch", AS_OF).empty
 
 
-# ISO-RUNWAY ------------------------------------------------------------------------------------
+# --- ISO-RUNWAY -----------------------------------------------------------------------------
 
 def test_runway_of_exactly_3_days_to_the_trigger_is_red(db):
     """ISO-RUNWAY: 500105 has 20 rooms, 3 taken at 07-25 12:00, exactly 72 h before 07-28 12:00 (so
@@ -572,7 +574,7 @@ def test_runway_counts_rooms_and_occupied_rooms_exactly_as_room_usage_does(db):
     assert seen == expected
 
 
-# Drill-through lists ---------------------------------------------------------------------------
+# --- ISO-SINGLE, ISO-COMMISSION, ISO-USE: drill-through lists -------------------------------
 
 def test_shared_rooms_list_the_stays_behind_iso_single_without_personal_data(db):
     """ISO-SINGLE drill-through: room 1 holds stays 1 and 2 at 12:00; room 2's single guest is not listed."""
@@ -615,6 +617,8 @@ def test_rooms_in_use_per_facility_add_up_to_iso_use_without_personal_data(db):
     assert (listed["rooms_occupied"].sum(), listed["rooms"].sum()) == (use.numerator, use.denominator)
     assert not PERSONAL_COLUMNS & set(listed.columns)
 
+
+# --- ISO-USE: an operator's trigger ---------------------------------------------------------
 
 def test_an_operator_trigger_of_70_percent_is_compared_exactly(db):
     """ISO-USE with room_usage_trigger overridden to 0.7: 63 of 90 rooms is exactly 70% and red

@@ -213,7 +213,7 @@ def test_vaccination_uses_the_latest_report_dated_on_or_before_as_of_and_red_sin
     assert before["district_code"].notna().sum() == 0 and not before["is_red"].fillna(False).any()
 
 
-# --- drill-through -------------------------------------------------------------------------
+# --- RISK-AREAS: drill-through --------------------------------------------------------------
 
 def test_areas_in_force_detail_shows_level_days_and_latest_support_without_names(db):
     """RISK-AREAS / RISK-STAFF / RISK-SUPPLY drill-through."""

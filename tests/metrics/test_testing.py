@@ -425,7 +425,7 @@ def test_sites_place_filter_and_empty_data(db):
     assert empty["district_code"].notna().sum() == 0 and not empty["is_red"].fillna(False).any()
 
 
-# --- drill-throughs ------------------------------------------------------------------------
+# --- TEST-ROUND, TEST-POOL, TEST-SITES: drill-throughs --------------------------------------
 
 def test_round_progress_detail_lists_each_active_round_district_without_names(db):
     """TEST-ROUND / TEST-CADENCE drill-through: the same numbers as the metric rows."""

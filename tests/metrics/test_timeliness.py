@@ -196,6 +196,9 @@ def test_as_of_before_any_data_shows_nothing_and_far_in_the_future_only_what_is_
     assert bool(future.is_red) and future.red_since == T("2022-07-28 09:00")
 
 
+# --- CON-TRANSFER, EPI-ARRIVE, EPI-CORE, EPI-FULL, EPI-ASSIST, EPI-REPORT, EPI-PUBLISH, SCR-8H, SCR-24H:
+#     every clock rule on empty tables -------------------------------------------------------
+
 @pytest.mark.parametrize("rule", CLOCK_RULES)
 def test_empty_tables_give_only_a_city_row_that_is_not_red(db, rule):
     """CON-TRANSFER, EPI-*, SCR-8H, SCR-24H: no items, no district rows; the city row has zero
@@ -340,6 +343,9 @@ def test_roaming_lists_get_24_hours_and_an_entry_open_at_its_limit_turns_red_a_m
     past = row(db, "SCR-24H", "2022-07-28 12:01")
     assert counts(past) == (1, 1, 0, 1) and bool(past.is_red) and past.red_since == T("2022-07-28 12:00")
 
+
+# --- CON-TRANSFER, EPI-ARRIVE, EPI-CORE, EPI-FULL, EPI-ASSIST, EPI-REPORT, EPI-PUBLISH, SCR-8H, SCR-24H:
+#     every clock rule's item list on the demo data ------------------------------------------
 
 @pytest.mark.parametrize("rule", CLOCK_RULES)
 def test_the_item_list_holds_exactly_the_items_behind_the_red_flag_on_the_demo_data(demo, rule):
