@@ -7,13 +7,5 @@ with open_stays as (${fragments/open_stays}),
 
 rooms_in_breach as (${fragments/uncommissioned_rooms_in_use})
 
-select
-    district_code,
-    township_code,
-    facility_id,
-    commissioned_at,
-    room_id,
-    people_in_room,
-    earliest_check_in_at
-from rooms_in_breach
+select * from rooms_in_breach
 order by district_code, facility_id, room_id

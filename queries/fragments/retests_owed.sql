@@ -5,20 +5,14 @@
 -- (cases.retest_day7_at).
 -- Reads the tables only. One row per discharged case and re-test: case_id, district_code,
 -- township_code, discharged_at, retest_number (1 or 2), retest_day (that day after discharge),
---   due_at    discharged_at + retest_day days
---   deadline  due_at + case_retest_grace_hours
---   done      a re-test recorded at or before $as_of (early re-tests count; one recorded after
---             $as_of is not known at $as_of)
---   missing   $as_of past the deadline and not done (at $as_of = deadline not yet missing; a
---             minute later it is)
+--   due_at       discharged_at + retest_day days
+--   retested_at  the re-test as recorded (a time after $as_of is not known at $as_of)
+--   deadline     due_at + case_retest_grace_hours
+--   done         a re-test recorded at or before $as_of (early re-tests count)
+--   missing      $as_of past the deadline and not done (at $as_of = deadline not yet missing;
+--                a minute later it is)
 select
-    case_id,
-    district_code,
-    township_code,
-    discharged_at,
-    retest_number,
-    retest_day,
-    due_at,
+    r.*,
     due_at + $case_retest_grace_hours * interval '1' hour as deadline,
     coalesce(retested_at <= $as_of, false) as done,
     not coalesce(retested_at <= $as_of, false)

@@ -62,14 +62,7 @@ events as (
 
 changes as (${fragments/rising_changes}),
 
-changes_where_red as (${fragments/changes_where_red}),
-
-red_history as (
-    select scope_code, changed_at, sum(delta) over so_far > 0 as is_red
-    from changes_where_red
-    window so_far as (partition by scope_code order by changed_at
-                      range between unbounded preceding and current row)
-),
+red_history as (${fragments/red_while_above_zero}),
 
 red_since as (${fragments/red_since}),
 

@@ -69,7 +69,7 @@ red_now as (
     where share_now < share_24h_ago
 ),
 
-quarantines as (
+quarantines_so_far as (
     -- For the history: every quarantine begun up to $as_of, its end and its move into centralized
     -- isolation only when known by $as_of.
     select
@@ -95,14 +95,14 @@ steps as (
         quarantine_start_at as changed_at,
         1 as dq,
         case when centralized_from = quarantine_start_at then 1 else 0 end as dc
-    from quarantines
+    from quarantines_so_far
     union all
     select district_code, centralized_from, 0, 1
-    from quarantines
+    from quarantines_so_far
     where centralized_from > quarantine_start_at
     union all
     select district_code, quarantine_end_at, -1, case when centralized_from is not null then -1 else 0 end
-    from quarantines
+    from quarantines_so_far
     where quarantine_end_at is not null
 ),
 

@@ -18,16 +18,14 @@ with open_stays as (${fragments/open_stays}),
 
 rooms_in_breach as (${fragments/uncommissioned_rooms_in_use}),
 
+open_facility_districts as (${fragments/open_facility_districts}),
+
 counted as (
     -- The rooms in breach now, and one empty row per district with an open facility so that
     -- districts without a breach show 0.
     select district_code, facility_id, room_id, people_in_room from rooms_in_breach
     union all
-    select distinct district_code, null, null, 0
-    from stg_rooms
-    where (closed_at is null or closed_at > $as_of)
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
+    select district_code, null, null, 0 from open_facility_districts
 ),
 
 breach_counts as (
@@ -55,7 +53,7 @@ stays_in_breach as (
     from room_stays s
     join stg_rooms r on r.room_id = s.room_id
     where s.check_in_at <= $as_of
-      and (r.commissioned_at is null or s.check_in_at < r.commissioned_at)
+      and coalesce(s.check_in_at < r.commissioned_at, true)  -- before assessment, or never assessed
       and ($district_code is null or r.district_code = $district_code)
       and ($township_code is null or r.township_code = $township_code)
 ),
@@ -66,15 +64,7 @@ changes as (
     select district_code, breach_until, -1 from stays_in_breach where breach_until <= $as_of
 ),
 
-changes_where_red as (${fragments/changes_where_red}),
-
-red_history as (
-    -- In breach after each moment while a stay in breach is still there.
-    select scope_code, changed_at, sum(stays_delta) over so_far > 0 as is_red
-    from changes_where_red
-    window so_far as (partition by scope_code order by changed_at
-                      range between unbounded preceding and current row)
-),
+red_history as (${fragments/red_while_above_zero(delta = stays_delta)}),
 
 red_since as (${fragments/red_since}),
 

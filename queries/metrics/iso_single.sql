@@ -17,16 +17,14 @@ with open_stays as (${fragments/open_stays}),
 
 shared_rooms as (${fragments/shared_rooms}),
 
+open_facility_districts as (${fragments/open_facility_districts}),
+
 counted as (
     -- The shared rooms, and one empty row per district with an open facility so that districts
     -- without a shared room show 0.
     select district_code, room_id, people_in_room from shared_rooms
     union all
-    select distinct district_code, null, 0
-    from stg_rooms
-    where (closed_at is null or closed_at > $as_of)
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
+    select district_code, null, 0 from open_facility_districts
 ),
 
 shared_counts as (
@@ -75,15 +73,7 @@ changes as (
     select district_code, shared_until, -1 from shared_pairs where shared_until <= $as_of
 ),
 
-changes_where_red as (${fragments/changes_where_red}),
-
-red_history as (
-    -- Shared after each moment while two stays of one room are still there together.
-    select scope_code, changed_at, sum(pairs_delta) over so_far > 0 as is_red
-    from changes_where_red
-    window so_far as (partition by scope_code order by changed_at
-                      range between unbounded preceding and current row)
-),
+red_history as (${fragments/red_while_above_zero(delta = pairs_delta)}),
 
 red_since as (${fragments/red_since}),
 
