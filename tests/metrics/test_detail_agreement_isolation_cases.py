@@ -74,6 +74,7 @@ MOMENTS = {
 }
 
 CASES = [(metric_id, moment) for metric_id, moments in MOMENTS.items() for moment in moments]
+ONE_MOMENT_EACH = [(metric_id, moments[-1]) for metric_id, moments in MOMENTS.items()]
 
 
 def test_every_detail_of_these_sections_is_checked_here():
@@ -110,7 +111,8 @@ def test_detail_rows_add_up_to_the_metric_per_district_and_for_the_city(demo, me
         assert _added_up(metric_id, rows) == _metric_numbers(row, columns), district_code
 
 
-@pytest.mark.parametrize(("metric_id", "moment"), CASES, ids=[f"{m}@{t}" for m, t in CASES])
+@pytest.mark.parametrize(("metric_id", "moment"), ONE_MOMENT_EACH,
+                         ids=[f"{m}@{t}" for m, t in ONE_MOMENT_EACH])
 def test_detail_for_one_district_adds_up_to_that_districts_row(demo, metric_id, moment):
     entry = registry.metric(metric_id)
     as_of = pd.Timestamp(moment)
