@@ -1,37 +1,49 @@
 -- Drill-through of ISO-USE (rulebook §1; 003 #57): commissioned rooms and rooms in use per
 -- facility at $as_of, for a district ($district_code; null lists the whole city).
--- One row per facility commissioned at or before $as_of and not closed; rooms and rooms_occupied
--- add up to ISO-USE's denominator and numerator. A room holding two people counts once.
+-- One row per facility commissioned at or before $as_of and not closed. rooms and rooms_occupied
+-- add up the changes metrics/iso_use adds up (fragments/room_changes), per facility instead of
+-- per district, so they sum to ISO-USE's denominator and numerator. A room holding two people
+-- counts once; people counts everyone in the facility's rooms (fragments/open_stays).
 -- Record ids and places only.
 
-with commissioned_rooms as (
-    select room_id, facility_id, district_code, township_code, commissioned_at
-    from stg_rooms
-    where commissioned_at <= $as_of
-      and (closed_at is null or closed_at > $as_of)
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
+with changes as (${fragments/room_changes}),
+
+rooms_per_facility as (
+    select
+        r.district_code,
+        r.township_code,
+        r.facility_id,
+        r.commissioned_at,
+        cast(sum(c.rooms_delta) as bigint) as rooms,
+        cast(sum(c.occupied_delta) as bigint) as rooms_occupied
+    from changes c
+    join stg_rooms r on r.room_id = c.room_id
+    group by r.district_code, r.township_code, r.facility_id, r.commissioned_at
+    having sum(c.rooms_delta) > 0
 ),
 
-people_per_room as (
-    select room_id, count(*) as people
-    from room_stays
-    where check_in_at <= $as_of
-      and (check_out_at is null or check_out_at > $as_of)
-    group by room_id
+open_stays as (${fragments/open_stays}),
+
+people_per_facility as (
+    select facility_id, count(*) as people
+    from open_stays
+    group by facility_id
+),
+
+final as (
+    select
+        r.district_code,
+        r.township_code,
+        r.facility_id,
+        f.kind,
+        r.commissioned_at,
+        r.rooms,
+        r.rooms_occupied,
+        coalesce(p.people, 0) as people
+    from rooms_per_facility r
+    join facilities f on f.facility_id = r.facility_id
+    left join people_per_facility p on p.facility_id = r.facility_id
 )
 
-select
-    c.district_code,
-    c.township_code,
-    c.facility_id,
-    f.kind,
-    c.commissioned_at,
-    count(*) as rooms,
-    count(p.room_id) as rooms_occupied,
-    cast(coalesce(sum(p.people), 0) as bigint) as people
-from commissioned_rooms c
-join facilities f on f.facility_id = c.facility_id
-left join people_per_room p on p.room_id = c.room_id
-group by c.district_code, c.township_code, c.facility_id, f.kind, c.commissioned_at
-order by c.district_code, c.facility_id
+select * from final
+order by district_code, facility_id

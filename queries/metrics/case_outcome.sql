@@ -2,8 +2,8 @@
 -- (rulebook §3; 001 二(一)). One row per district with a positive, plus the city row
 -- (district_code null; always present).
 --
--- Positives are those of CASE-NEW (confirmed at or before $as_of, confirmed or asymptomatic
--- by the classification in force at $as_of). Outcomes are read from their timestamps, not
+-- Positives are those of CASE-NEW (fragments/positives: confirmed at or before $as_of,
+-- confirmed or asymptomatic by the classification in force at $as_of). Outcomes are read from their timestamps, not
 -- from cases.outcome (which holds the latest state), so a past as-of is reproduced:
 --   recovered (治愈)  discharged_at <= $as_of
 --   died (死亡)       died_at <= $as_of
@@ -13,25 +13,15 @@
 -- died / positives; admission_rate = admitted / positives; all null with no positive.
 -- Shown, never red: is_red is false, threshold and red_since are null.
 
-with class_at_as_of as (
-    select case_id, classification
-    from stg_case_class_periods
-    where valid_from <= $as_of
-      and (valid_until is null or valid_until > $as_of)
-),
+with positives as (${fragments/positives}),
 
-positives as (
+outcomes as (
     select
-        c.district_code,
-        c.discharged_at <= $as_of as recovered,
-        c.died_at <= $as_of as died,
-        c.hospital_transfer_at <= $as_of as admitted
-    from cases c
-    join class_at_as_of k on k.case_id = c.case_id
-    where k.classification in ('confirmed', 'asymptomatic')
-      and c.confirmed_at <= $as_of
-      and ($district_code is null or c.district_code = $district_code)
-      and ($township_code is null or c.township_code = $township_code)
+        district_code,
+        discharged_at <= $as_of as recovered,
+        died_at <= $as_of as died,
+        hospital_transfer_at <= $as_of as admitted
+    from positives
 ),
 
 counts as (
@@ -43,7 +33,7 @@ counts as (
         count(case when admitted then 1 end) as admitted,
         count(case when admitted and not coalesce(recovered, false) and not coalesce(died, false)
                    then 1 end) as in_treatment
-    from positives
+    from outcomes
     group by grouping sets ((district_code), ())
 ),
 

@@ -2,47 +2,26 @@
 -- (rulebook §3; 003 #39). One row per district with a re-test due at or before $as_of, plus
 -- the city row (district_code null; always present).
 --
--- A discharged case owes two re-tests, on the days after discharge listed in the setting
--- case_retest_days (default [3, 7]): the first listed day is the first re-test
--- (cases.retest_day3_at), the second listed day the second (cases.retest_day7_at).
+-- A discharged case owes two re-tests (fragments/retests_owed), on the days after discharge
+-- listed in the setting case_retest_days (default [3, 7]): the first listed day is the first
+-- re-test (cases.retest_day3_at), the second listed day the second (cases.retest_day7_at).
 --   due_at   = discharged_at + N days
 --   deadline = due_at + case_retest_grace_hours
 --   due      re-tests with due_at <= $as_of                                   (denominator)
 --   done     due, re-test recorded at or before $as_of (early re-tests count)
---   missing  $as_of > deadline and no re-test recorded at or before $as_of    (value, numerator)
+--   missing  $as_of > deadline and no re-test recorded at or before $as_of    (value, numerator;
+--            the re-tests details/case_retest_missing lists)
 --   awaiting due, not done, deadline not yet passed
 -- Limits to the minute: at $as_of = deadline a re-test is not yet missing; a minute later it is.
 -- A re-test recorded after $as_of is not known at $as_of. Red when value > 0; red_since = the
 -- earliest deadline among the missing re-tests (the timeliness convention).
 
-with retests as (
-    select
-        case_id, district_code, township_code, 1 as retest_number,
-        discharged_at + $case_retest_days[1] * interval '1' day as due_at,
-        retest_day3_at as retested_at
-    from cases
-    where discharged_at is not null
-    union all
-    select
-        case_id, district_code, township_code, 2 as retest_number,
-        discharged_at + $case_retest_days[2] * interval '1' day as due_at,
-        retest_day7_at as retested_at
-    from cases
-    where discharged_at is not null
-),
+with retests as (${fragments/retests_owed}),
 
-judged as (
-    select
-        district_code,
-        retest_number,
-        due_at + $case_retest_grace_hours * interval '1' hour as deadline,
-        retested_at <= $as_of as done,
-        not coalesce(retested_at <= $as_of, false)
-            and due_at + $case_retest_grace_hours * interval '1' hour < $as_of as missing
+due as (
+    select district_code, retest_number, deadline, done, missing
     from retests
     where due_at <= $as_of
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
 ),
 
 counts as (
@@ -54,7 +33,7 @@ counts as (
         count(case when missing and retest_number = 1 then 1 end) as missing_first_retest,
         count(case when missing and retest_number = 2 then 1 end) as missing_second_retest,
         min(case when missing then deadline end) as first_missed_deadline
-    from judged
+    from due
     group by grouping sets ((district_code), ())
 ),
 

@@ -2,8 +2,9 @@
 -- (rulebook §3; 003 #49, 004). One row per district with a new positive in the 24 h, plus the
 -- city row (district_code null; always present).
 --
--- New positives are those of CASE-NEW: confirmed in ($as_of - 24 h, $as_of] and confirmed or
--- asymptomatic by the classification in force at $as_of. Social-surface ones were found
+-- New positives are those of CASE-NEW (fragments/positives, is_new): confirmed in
+-- ($as_of - 24 h, $as_of] and confirmed or asymptomatic by the classification in force at
+-- $as_of. Social-surface ones (details/case_social_new lists them) were found
 -- outside the people already under control (cases.found_in = 'social'; the others were found
 -- in centralized or home isolation or in a sealed area, found_in = 'under_control').
 --   value = numerator = new social-surface positives; denominator = all new positives;
@@ -12,26 +13,12 @@
 -- positives of the window (the same convention as the timeliness rules: when the oldest item
 -- that makes the row red began).
 
-with class_at_as_of as (
-    select case_id, classification
-    from stg_case_class_periods
-    where valid_from <= $as_of
-      and (valid_until is null or valid_until > $as_of)
-),
+with positives as (${fragments/positives}),
 
 new_positives as (
-    select
-        c.case_id,
-        c.district_code,
-        c.found_in,
-        c.confirmed_at
-    from cases c
-    join class_at_as_of k on k.case_id = c.case_id
-    where k.classification in ('confirmed', 'asymptomatic')
-      and c.confirmed_at > $as_of - interval '24' hour
-      and c.confirmed_at <= $as_of
-      and ($district_code is null or c.district_code = $district_code)
-      and ($township_code is null or c.township_code = $township_code)
+    select district_code, found_in, confirmed_at
+    from positives
+    where is_new
 ),
 
 counts as (

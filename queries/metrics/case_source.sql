@@ -2,30 +2,15 @@
 -- (rulebook §3; 000, 004). One row per district with a positive, plus the city row
 -- (district_code null; always present).
 --
--- Positives are those of CASE-NEW (confirmed at or before $as_of, confirmed or asymptomatic
--- by the classification in force at $as_of), split by cases.source: imported from abroad
+-- Positives are those of CASE-NEW (fragments/positives: confirmed at or before $as_of, confirmed
+-- or asymptomatic by the classification in force at $as_of), split by cases.source: imported from abroad
 -- (境外输入), from other provinces (外省输入) and local (本土).
 --   value = numerator = local positives, the headline of the daily report (本土);
 --   denominator = all positives; imported = abroad + other_province;
 --   local_share = local / all (null with no positive).
 -- Shown, never red: is_red is false, threshold and red_since are null.
 
-with class_at_as_of as (
-    select case_id, classification
-    from stg_case_class_periods
-    where valid_from <= $as_of
-      and (valid_until is null or valid_until > $as_of)
-),
-
-positives as (
-    select c.district_code, c.source
-    from cases c
-    join class_at_as_of k on k.case_id = c.case_id
-    where k.classification in ('confirmed', 'asymptomatic')
-      and c.confirmed_at <= $as_of
-      and ($district_code is null or c.district_code = $district_code)
-      and ($township_code is null or c.township_code = $township_code)
-),
+with positives as (${fragments/positives}),
 
 counts as (
     select

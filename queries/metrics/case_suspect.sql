@@ -11,9 +11,11 @@
 --   numerator = converted: of those, classified 'confirmed' after suspected_at and at or
 --     before $as_of (the registry says confirmed; a change to asymptomatic alone does not count)
 --   conversion_share = converted / suspected_total (null with none)
---   pending / excluded: the classification in force at $as_of is still 'suspected' / 'excluded'
+--   pending / excluded: the classification in force at $as_of (fragments/class_at_as_of) is
+--     still 'suspected' / 'excluded'
 -- Red ("rising") when new_suspected > previous_24h. red_since: the start of the current
--- stretch in which the 24 h to each moment held more than the 24 h before them.
+-- stretch in which the 24 h to each moment held more than the 24 h before them (the same
+-- steps as CASE-NEW's 7 days: fragments/rising_changes).
 
 with suspected as (
     select case_id, min(valid_from) as suspected_at
@@ -33,12 +35,7 @@ converted as (
     group by s.case_id
 ),
 
-class_at_as_of as (
-    select case_id, classification
-    from stg_case_class_periods
-    where valid_from <= $as_of
-      and (valid_until is null or valid_until > $as_of)
-),
+class_at_as_of as (${fragments/class_at_as_of}),
 
 suspects as (
     select
@@ -75,61 +72,17 @@ red_now as (
     where new_suspected > previous_24h
 ),
 
-steps as (
-    -- f(t) = new in the 24 h to t - new in the 24 h before: +1 when reported, -2 a day later,
-    -- +1 two days later; only steps up to $as_of.
-    select district_code, suspected_at as changed_at, 1 as delta
+events as (
+    -- Rising compares the 24 h to each moment with the 24 h before them.
+    select district_code, suspected_at as happened_at, interval '24' hour as window_length
     from suspects
-    union all
-    select district_code, suspected_at + interval '24' hour, -2
-    from suspects
-    where suspected_at + interval '24' hour <= $as_of
-    union all
-    select district_code, suspected_at + interval '48' hour, 1
-    from suspects
-    where suspected_at + interval '48' hour <= $as_of
 ),
 
-steps_by_scope as (
-    -- History is only needed where the metric is red now (the city row has scope_code null).
-    select district_code as scope_code, changed_at, delta
-    from steps
-    where district_code in (select scope_code from red_now)
-    union all
-    select null, changed_at, delta
-    from steps
-    where exists (select 1 from red_now where scope_code is null)
-),
+changes as (${fragments/rising_changes}),
 
-net_change_per_moment as (
-    select scope_code, changed_at, sum(delta) as delta
-    from steps_by_scope
-    group by scope_code, changed_at
-),
+red_history as (${fragments/red_while_above_zero}),
 
-history as (
-    select
-        scope_code,
-        changed_at,
-        sum(delta) over (partition by scope_code order by changed_at
-                         rows between unbounded preceding and current row) as rising_by
-    from net_change_per_moment
-),
-
-last_not_rising as (
-    select scope_code, max(changed_at) as last_not_rising_at
-    from history
-    where rising_by <= 0
-    group by scope_code
-),
-
-red_since as (
-    select h.scope_code, min(h.changed_at) as red_since
-    from history h
-    left join last_not_rising n on n.scope_code is not distinct from h.scope_code
-    where n.last_not_rising_at is null or h.changed_at > n.last_not_rising_at
-    group by h.scope_code
-),
+red_since as (${fragments/red_since}),
 
 final as (
     select

@@ -5,7 +5,7 @@
 --
 -- The clock starts at the preliminary positive (初筛阳性, prelim_positive_at; the confirmation
 -- where no preliminary time is recorded) and stops at arrival (hospital_transfer_at). Cases
--- excluded by $as_of (classification in force at $as_of) are left out.
+-- excluded by $as_of (classification in force at $as_of: fragments/class_at_as_of) are left out.
 --   arrivals: arrived in ($as_of - timeliness_window_hours, $as_of]
 --   value = median_hours: median hours from positive to arrival of those arrivals, to the
 --     minute (null with no arrival); p90_hours and max_hours likewise. A median has no
@@ -15,12 +15,7 @@
 -- Shown, never red (the notice asks for transfer "at once" and sets no limit): is_red is
 -- false, threshold and red_since are null.
 
-with class_at_as_of as (
-    select case_id, classification
-    from stg_case_class_periods
-    where valid_from <= $as_of
-      and (valid_until is null or valid_until > $as_of)
-),
+with class_at_as_of as (${fragments/class_at_as_of}),
 
 positives as (
     select

@@ -69,24 +69,22 @@ red_now as (
     where share_now < share_24h_ago
 ),
 
--- History for red_since, only where the row is red now: every quarantine that was open at
--- some moment up to $as_of in a red scope.
-history_contacts as (
+quarantines_so_far as (
+    -- For the history: every quarantine begun up to $as_of, its end and its move into centralized
+    -- isolation only when known by $as_of.
     select
-        c.district_code,
-        c.quarantine_start_at,
-        case when c.quarantine_end_at <= $as_of then c.quarantine_end_at end as quarantine_end_at,
-        case when c.isolation_mode = 'centralized' and c.transferred_at is not null
-                  and greatest(c.quarantine_start_at, c.transferred_at) <= $as_of
-                  and (c.quarantine_end_at is null
-                       or greatest(c.quarantine_start_at, c.transferred_at) < c.quarantine_end_at)
-             then greatest(c.quarantine_start_at, c.transferred_at) end as centralized_from
-    from contacts c
-    where c.quarantine_start_at <= $as_of
-      and (c.district_code in (select scope_code from red_now)
-           or exists (select 1 from red_now where scope_code is null))
-      and ($district_code is null or c.district_code = $district_code)
-      and ($township_code is null or c.township_code = $township_code)
+        district_code,
+        quarantine_start_at,
+        case when quarantine_end_at <= $as_of then quarantine_end_at end as quarantine_end_at,
+        case when isolation_mode = 'centralized' and transferred_at is not null
+                  and greatest(quarantine_start_at, transferred_at) <= $as_of
+                  and (quarantine_end_at is null
+                       or greatest(quarantine_start_at, transferred_at) < quarantine_end_at)
+             then greatest(quarantine_start_at, transferred_at) end as centralized_from
+    from contacts
+    where quarantine_start_at <= $as_of
+      and ($district_code is null or district_code = $district_code)
+      and ($township_code is null or township_code = $township_code)
 ),
 
 steps as (
@@ -97,18 +95,18 @@ steps as (
         quarantine_start_at as changed_at,
         1 as dq,
         case when centralized_from = quarantine_start_at then 1 else 0 end as dc
-    from history_contacts
+    from quarantines_so_far
     union all
     select district_code, centralized_from, 0, 1
-    from history_contacts
+    from quarantines_so_far
     where centralized_from > quarantine_start_at
     union all
     select district_code, quarantine_end_at, -1, case when centralized_from is not null then -1 else 0 end
-    from history_contacts
+    from quarantines_so_far
     where quarantine_end_at is not null
 ),
 
-steps_both as (
+changes as (
     -- The same changes 24 h later feed the counts "24 h before" each moment.
     select district_code, changed_at, dq, dc, 0 as dq_before, 0 as dc_before from steps
     union all
@@ -116,50 +114,29 @@ steps_both as (
     where changed_at + interval '24' hour <= $as_of
 ),
 
-steps_by_scope as (
-    select district_code as scope_code, changed_at, dq, dc, dq_before, dc_before
-    from steps_both
-    where district_code in (select scope_code from red_now)
-    union all
-    select null, changed_at, dq, dc, dq_before, dc_before
-    from steps_both
-    where exists (select 1 from red_now where scope_code is null)
-),
-
-net_change_per_moment as (
-    select scope_code, changed_at, sum(dq) as dq, sum(dc) as dc,
-           sum(dq_before) as dq_before, sum(dc_before) as dc_before
-    from steps_by_scope
-    group by scope_code, changed_at
-),
+changes_where_red as (${fragments/changes_where_red}),
 
 history as (
+    -- The counts after each moment: the changes of its scope up to and including it.
     select
         scope_code,
         changed_at,
-        sum(dq) over w as q,
-        sum(dc) over w as c,
-        sum(dq_before) over w as q_before,
-        sum(dc_before) over w as c_before
-    from net_change_per_moment
-    window w as (partition by scope_code order by changed_at rows between unbounded preceding and current row)
+        sum(dq) over so_far as q,
+        sum(dc) over so_far as c,
+        sum(dq_before) over so_far as q_before,
+        sum(dc_before) over so_far as c_before
+    from changes_where_red
+    window so_far as (partition by scope_code order by changed_at
+                      range between unbounded preceding and current row)
 ),
 
-last_not_falling as (
+red_history as (
     -- falling: c / q < c_before / q_before, both known
-    select scope_code, max(changed_at) as last_not_falling_at
+    select scope_code, changed_at, q > 0 and q_before > 0 and c * q_before < c_before * q as is_red
     from history
-    where not (q > 0 and q_before > 0 and c * q_before < c_before * q)
-    group by scope_code
 ),
 
-red_since as (
-    select h.scope_code, min(h.changed_at) as red_since
-    from history h
-    left join last_not_falling n on n.scope_code is not distinct from h.scope_code
-    where n.last_not_falling_at is null or h.changed_at > n.last_not_falling_at
-    group by h.scope_code
-),
+red_since as (${fragments/red_since}),
 
 final as (
     select

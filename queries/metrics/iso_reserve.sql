@@ -78,48 +78,22 @@ changes as (
     where closed_at > commissioned_at and closed_at <= $as_of
 ),
 
-changes_by_scope as (
-    -- History is only needed where the reserve is red now (the city row has scope_code null).
-    select c.district_code as scope_code, c.changed_at, c.rooms_delta
-    from changes c
-    where c.district_code in (select scope_code from red_now)
-    union all
-    select null, changed_at, rooms_delta
-    from changes
-    where exists (select 1 from red_now where scope_code is null)
-),
+changes_where_red as (${fragments/changes_where_red}),
 
-net_change_per_moment as (
-    select scope_code, changed_at, sum(rooms_delta) as rooms_delta
-    from changes_by_scope
-    group by scope_code, changed_at
-),
-
-rooms_history as (
+red_history as (
+    -- Below the standard after each moment: the rooms of its scope up to and including it,
+    -- against its population now.
     select
-        scope_code,
-        changed_at,
-        sum(rooms_delta) over (partition by scope_code order by changed_at
-                               rows between unbounded preceding and current row) as rooms
-    from net_change_per_moment
+        c.scope_code,
+        c.changed_at,
+        sum(c.rooms_delta) over so_far * 10000 < $rooms_per_10k_standard * r.population as is_red
+    from changes_where_red c
+    join red_now r on r.scope_code is not distinct from c.scope_code
+    window so_far as (partition by c.scope_code order by c.changed_at
+                      range between unbounded preceding and current row)
 ),
 
-last_at_standard as (
-    -- The last moment the place met the standard; null when it never did.
-    select h.scope_code, max(h.changed_at) as met_at
-    from rooms_history h
-    join red_now r on r.scope_code is not distinct from h.scope_code
-    where h.rooms * 10000 >= $rooms_per_10k_standard * r.population
-    group by h.scope_code
-),
-
-red_since as (
-    select h.scope_code, min(h.changed_at) as red_since
-    from rooms_history h
-    join last_at_standard m on m.scope_code is not distinct from h.scope_code
-    where h.changed_at > m.met_at
-    group by h.scope_code
-),
+red_since as (${fragments/red_since}),
 
 final as (
     select
@@ -129,7 +103,9 @@ final as (
         n.population as denominator,
         cast($rooms_per_10k_standard as double) as threshold,
         n.rooms * 10000 < $rooms_per_10k_standard * n.population as is_red,
-        r.red_since,
+        -- Below the standard throughout its records: the breach began before the first room was
+        -- commissioned, its start unknown.
+        case when r.last_green_at is not null then r.red_since end as red_since,
         n.rooms,
         n.population,
         case when n.population is not null then

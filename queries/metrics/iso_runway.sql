@@ -4,7 +4,7 @@
 --
 -- Rooms and occupied rooms at a moment are those of ISO-USE (rooms of facilities commissioned at or
 -- before it and not closed; occupied while someone is in it, counted once), added up from the
--- events of stg_iso_room_changes.
+-- changes of fragments/room_changes (stg_iso_room_changes up to $as_of, in the place filter).
 -- net_rooms_per_day = (occupied at $as_of - occupied at $as_of - window) / (window / 24): the rooms
 -- taken per day, net of rooms freed (negative when the district empties).
 -- trigger_rooms = ceil($room_usage_trigger x rooms), the fewest occupied rooms at which usage
@@ -21,14 +21,7 @@
 -- judged at every moment it can change: each change of rooms or occupied rooms, and the moment
 -- each such change leaves the window (its time + window).
 
-with changes as (
-    -- Every change of rooms and of occupied rooms up to $as_of (+1/-1 each).
-    select district_code, changed_at, rooms_delta, occupied_delta
-    from stg_iso_room_changes
-    where changed_at <= $as_of
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
-),
+with changes as (${fragments/room_changes}),
 
 counts as (
     select
@@ -70,24 +63,16 @@ red_now as (
     select district_code as scope_code from judged where is_red
 ),
 
-changes_by_scope as (
-    -- History is only needed where the runway is red now (the city row has scope_code null).
-    select c.district_code as scope_code, c.changed_at, c.occupied_delta, c.rooms_delta
-    from changes c
-    where c.district_code in (select scope_code from red_now)
-    union all
-    select null, changed_at, occupied_delta, rooms_delta
-    from changes
-    where exists (select 1 from red_now where scope_code is null)
-),
+changes_where_red as (${fragments/changes_where_red}),
 
 net_change_per_moment as (
+    -- One row per moment: the probes below read the counts just after it.
     select
         scope_code,
         changed_at,
         cast(sum(occupied_delta) as bigint) as occupied_delta,
         cast(sum(rooms_delta) as bigint) as rooms_delta
-    from changes_by_scope
+    from changes_where_red
     group by scope_code, changed_at
 ),
 
@@ -148,26 +133,19 @@ runway_history as (
     where anchor_at + $runway_window_hours * interval '1' hour <= $as_of
 ),
 
-last_not_red as (
-    select scope_code, max(moment) as not_red_at
-    from runway_history
-    where not (
+red_history as (
+    select
+        scope_code,
+        moment as changed_at,
         rooms > 0
         and ceil($room_usage_trigger * rooms) - occupied > 0
         and net_change > 0
         and (ceil($room_usage_trigger * rooms) - occupied) * $runway_window_hours
-            <= $runway_alert_days * 24 * net_change
-    )
-    group by scope_code
+            <= $runway_alert_days * 24 * net_change as is_red
+    from runway_history
 ),
 
-red_since as (
-    select h.scope_code, min(h.moment) as red_since
-    from runway_history h
-    left join last_not_red n on n.scope_code is not distinct from h.scope_code
-    where n.not_red_at is null or h.moment > n.not_red_at
-    group by h.scope_code
-),
+red_since as (${fragments/red_since}),
 
 final as (
     select

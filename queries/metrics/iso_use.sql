@@ -1,16 +1,11 @@
 -- ISO-USE: isolation-room usage per district and for the city at $as_of (rulebook §1; 003 #57).
 -- One row per district with commissioned rooms, plus the city row (district_code null).
 -- A room counts once its facility passed assessment; a room holding two people counts once
--- (stg_iso_room_changes gives both counts as +1/-1 changes).
+-- (fragments/room_changes gives both counts as +1/-1 changes; details/iso_rooms_in_use adds up
+-- the same changes per facility).
 -- red_since: when usage last rose to the trigger and stayed there until $as_of.
 
-with changes as (
-    select district_code, changed_at, rooms_delta, occupied_delta
-    from stg_iso_room_changes
-    where changed_at <= $as_of
-      and ($district_code is null or district_code = $district_code)
-      and ($township_code is null or township_code = $township_code)
-),
+with changes as (${fragments/room_changes}),
 
 usage_now as (
     select
@@ -28,30 +23,17 @@ red_now as (
     where rooms_occupied >= $room_usage_trigger * rooms
 ),
 
-changes_by_scope as (
-    -- History is only needed where usage is red now (the city row has scope_code null).
-    select district_code as scope_code, changed_at, rooms_delta, occupied_delta
-    from changes
-    where district_code in (select scope_code from red_now)
-    union all
-    select null, changed_at, rooms_delta, occupied_delta
-    from changes
-    where exists (select 1 from red_now where scope_code is null)
-),
-
-net_change_per_moment as (
-    select scope_code, changed_at, sum(occupied_delta) as occupied_delta, sum(rooms_delta) as rooms_delta
-    from changes_by_scope
-    group by scope_code, changed_at
-),
+changes_where_red as (${fragments/changes_where_red}),
 
 red_history as (
+    -- Usage after each moment: the changes of its scope up to and including it.
     select
         scope_code,
         changed_at,
-        sum(occupied_delta) over w >= $room_usage_trigger * sum(rooms_delta) over w as is_red
-    from net_change_per_moment
-    window w as (partition by scope_code order by changed_at rows between unbounded preceding and current row)
+        sum(occupied_delta) over so_far >= $room_usage_trigger * sum(rooms_delta) over so_far as is_red
+    from changes_where_red
+    window so_far as (partition by scope_code order by changed_at
+                      range between unbounded preceding and current row)
 ),
 
 red_since as (${fragments/red_since}),

@@ -1,15 +1,8 @@
--- People in centralized isolation at $as_of: open room stays, by the district of the facility.
+-- People in centralized isolation at $as_of: open room stays (fragments/open_stays, the stays
+-- details/iso_single_rooms lists from), by the district of the facility.
 -- One row per district plus the city row (district_code null).
 
-with open_stays as (
-    select r.district_code, s.person_kind
-    from room_stays s
-    join stg_rooms r on r.room_id = s.room_id
-    where s.check_in_at <= $as_of
-      and (s.check_out_at is null or s.check_out_at > $as_of)
-      and ($district_code is null or r.district_code = $district_code)
-      and ($township_code is null or r.township_code = $township_code)
-),
+with open_stays as (${fragments/open_stays}),
 
 per_district as (
     select

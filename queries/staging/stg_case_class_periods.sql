@@ -1,6 +1,6 @@
 -- The classification of every case through time (rulebook §3): one row per period during
 -- which a classification was in force, valid_from <= t < valid_until (valid_until null: still
--- in force). A metric takes the classification in force at $as_of with
+-- in force). A query takes the classification in force at $as_of from fragments/class_at_as_of:
 --   valid_from <= $as_of and (valid_until is null or valid_until > $as_of)
 -- so an as-of moment before a reclassification (asymptomatic -> confirmed, suspected ->
 -- confirmed or excluded) shows the old class.

@@ -2,6 +2,8 @@
 -- commissioned rooms (+1 when the facility passed assessment, -1 when it closed) and
 -- occupied_delta for commissioned rooms holding at least one person. The counts at any moment t
 -- are sum(delta) over changed_at <= t, for one moment (ISO-DISPATCH) or a history (ISO-RUNWAY).
+-- fragments/room_changes takes them up to $as_of in the place filter for ISO-USE, ISO-RUNWAY and
+-- ISO-USE's drill-through, so that the rooms a facility lists add up to the metric.
 --
 -- A person is in a room from check-in (included) to check-out (excluded), and counts only while
 -- the room counts (commissioned, not closed). Occupied rooms = people - people beyond the first
