@@ -33,6 +33,7 @@ from sitrep import settings as settings_module
 _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 _INCLUDE = re.compile(r"\$\{(fragments/[a-z_][a-z0-9_]*)(?:\(([^)]*)\))?\}")
+_COMMENT_OR_INCLUDE = re.compile(f"{_COMMENT.pattern}|{_INCLUDE.pattern}")
 _RENAME = re.compile(r"\s*([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*")
 PLACE_FILTERS = ("district_code", "township_code")
 
@@ -58,6 +59,8 @@ def _renames(name: str, text: str | None) -> dict[str, str]:
 
 def _expand(name: str, text: str, seen: tuple[str, ...]) -> str:
     def include(match: re.Match) -> str:
+        if match.group(0).startswith("--"):     # a comment may name a fragment without including it
+            return match.group(0)
         fragment, renames = match.group(1), _renames(name, match.group(2))
         if fragment in seen:
             raise ValueError(f"{name}: fragments include each other: {' -> '.join(seen + (fragment,))}")
@@ -67,7 +70,7 @@ def _expand(name: str, text: str, seen: tuple[str, ...]) -> str:
             if not count:
                 raise ValueError(f"{name}: fragment {fragment} has no {old!r} to rename")
         return body
-    return _INCLUDE.sub(include, text)
+    return _COMMENT_OR_INCLUDE.sub(include, text)
 
 
 @lru_cache(maxsize=None)
