@@ -15,7 +15,7 @@ import streamlit as st
 from sitrep import PROJECT_ROOT
 from sitrep.db import dataset_info
 from sitrep.i18n import t
-from sitrep.ui.data import data_version, districts_frame, pin_version, reader
+from sitrep.ui.data import data_version, districts_frame, pin_version, reader, townships_frame
 
 @dataclass(frozen=True)
 class View:
@@ -75,8 +75,7 @@ def controls() -> View:
                                 format_func=lambda c: names.get(c, t("whole_city", lang)))
         township = ""
         if district:
-            towns = con.execute("select township_code, name_zh from townships where district_code = ? "
-                                "order by township_code", [district]).df()
+            towns = townships_frame(district)
             town_names = dict(zip(towns["township_code"], towns["name_zh"]))
             if state["township"] not in town_names:
                 state["township"] = ""
