@@ -38,6 +38,13 @@ def _parse_time(text: str | None) -> pd.Timestamp | None:
         return None
 
 
+def chosen_language() -> str:
+    """The language of this run, from the session (the sidebar's choice) or the URL, without
+    touching the database: app.py needs it for the page titles before anything can be read or built."""
+    lang = st.session_state.get("lang") or st.query_params.get("lang")
+    return lang if lang in ("zh", "en") else "zh"
+
+
 def controls() -> View:
     """Sidebar controls, initialised from the URL and written back to it, so a copied link
     reproduces the exact view. Called once per run, from app.py, before the page."""
