@@ -80,3 +80,11 @@ def test_an_override_of_an_unknown_or_mistyped_setting_is_refused(tmp_path):
 
 def test_the_settings_file_is_at_the_top_of_the_project():
     assert SETTINGS_FILE == PROJECT_ROOT / "settings.toml"
+
+
+def test_operational_settings_exist_and_stay_out_of_the_rule_values():
+    from sitrep.settings import OPERATIONAL, rule_values
+
+    settings = load_settings(overrides=None)
+    assert OPERATIONAL <= set(settings)
+    assert set(rule_values()) == set(settings) - OPERATIONAL and "room_usage_trigger" in rule_values()
