@@ -121,9 +121,9 @@ with left:
              key="data-dataset-info-csv")
 with right:
     counts = export.row_counts(con)
-    names = list(counts["table"])
-    ui.table(counts.assign(exported=[t("flag_yes" if e else "flag_no", lang) for e in counts["exported"]]).rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
-                                    "exported": t("field_exported", lang)}),
+    shown = counts.assign(exported=[t("flag_yes" if e else "flag_no", lang) for e in counts["exported"]])
+    ui.table(shown.rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
+                                   "exported": t("field_exported", lang)}),
              "table_row_counts", data_view, key="data-row-counts-csv")
 st.caption(t("persons_withheld", lang))
 
@@ -140,7 +140,7 @@ database = str(database_path())
 
 
 def whole_table(table: str = chosen) -> bytes:
-    """The whole table, chunk by chunk through csv_bytes; built only when the button is clicked
+    """The whole table, chunk by chunk (sitrep.export.table_csv); built only when the button is clicked
     (on another thread, so through a connection of its own)."""
     own = connect_read(database)
     try:

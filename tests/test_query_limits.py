@@ -147,3 +147,21 @@ def test_a_table_shows_at_most_the_row_limit_and_its_csv_holds_every_row(monkeyp
     monkeypatch.setattr(widgets, "st", small)
     widgets.table(frame.head(1000), "few", view)
     assert len(small.frames[0]) == 1000 and small.captions == [] and "1,000" not in small.buttons[0][0]
+
+
+def _many_rows_script():
+    import pandas as pd
+
+    from sitrep.ui import View, table
+
+    at = pd.Timestamp("2022-07-28 18:00")
+    table(pd.DataFrame({"n": range(2500)}), "many", View(at, at, True, None, None, "en"))
+
+
+def test_a_cut_table_on_a_page_says_how_many_rows_there_are():
+    at = AppTest.from_function(_many_rows_script)
+    at.run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 1000
+    assert [c.value for c in at.caption] == ["showing 1,000 of 2,500 rows — download all as CSV"]
+    assert at.get("download_button")[0].label == "⬇ Download all 2,500 rows as CSV"
