@@ -4,6 +4,7 @@ import streamlit as st
 
 from sitrep import ui
 from sitrep.i18n import t
+from sitrep.queries import QueryTimeout
 
 st.set_page_config(page_title="Sitrep 疫情态势感知", page_icon="🛡️", layout="wide")
 
@@ -44,4 +45,7 @@ follow_new_data()
 return_to = st.session_state.pop("return_to", None)
 if return_to:  # a page link opened before app.py had run once (see ui.current_view)
     st.switch_page(return_to)
-navigation.run()
+try:
+    navigation.run()
+except QueryTimeout as timeout:  # a read outside ui's cached reads (the briefing's snapshot): say so, no traceback
+    ui.say_timeout(timeout, lang)

@@ -88,25 +88,39 @@ def test_the_limit_comes_from_the_settings_and_zero_turns_it_off():
         time_limit(_limit(-1))
 
 
-def test_a_page_past_the_limit_says_which_query_and_goes_on(demo_db_path, monkeypatch, tmp_path):
+@pytest.fixture()
+def tiny_limit(demo_db_path, monkeypatch, tmp_path):
+    """The app on the demo with a query time limit of 1 ms, and no answer cached from before."""
     local = tmp_path / "settings.local.toml"
     local.write_text("query_time_limit_seconds = 0.001\n", encoding="utf-8")
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
     monkeypatch.setenv("SITREP_SETTINGS", str(local))
     settings_module.current.cache_clear()
     st.cache_data.clear()    # answers cached by earlier tests would never reach the limit
-    try:
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.run()
-    finally:
-        monkeypatch.delenv("SITREP_SETTINGS")
-        settings_module.current.cache_clear()
+    yield
+    monkeypatch.delenv("SITREP_SETTINGS")
+    settings_module.current.cache_clear()
+
+
+def test_a_page_past_the_limit_says_which_query_and_goes_on(tiny_limit):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
     assert any("query_time_limit_seconds" in e and "0.001" in e and "queries/" in e for e in errors), errors
     assert any("红色预警" in e for e in errors), errors        # the red list is said to have timed out...
     assert not at.success                                     # ...never "nothing is red"
     assert at.selectbox(key="map_metric")                     # the page went on to the map
+
+
+def test_a_page_read_outside_the_cached_reads_ends_with_the_message_not_a_traceback(tiny_limit):
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/briefing.py")     # the briefing builds its snapshot through its own cache
+    at.run()
+    assert not at.exception, at.exception
+    assert [x.value for x in at.title] == ["日报与快报"]
+    errors = [e.value for e in at.error]
+    assert any("query_time_limit_seconds" in e and "0.001 秒" in e for e in errors), errors
 
 
 class _Recorder:

@@ -6,7 +6,8 @@ data is never served from an old answer.
 
 A read that runs past the query time limit (sitrep.queries.QueryTimeout) is caught here, in one
 place: the page shows an error naming the query and the limit, and gets an empty frame with the
-query's columns (marked: `timed_out(frame)`), so the rest of the page still draws.
+query's columns (marked: `timed_out(frame)`), so the rest of the page still draws. A page's own
+reads (the briefing's snapshot) are caught around the page in app.py, with the same message.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ if TYPE_CHECKING:
 WORDS = {
     "query_timeout": {
         "zh": "{what} 的查询超过时限 {limit} 秒，已停止（settings.toml 中的 query_time_limit_seconds）。"
-              "本页其余内容照常显示。可缩小范围（选一个区县或换一个时刻）后重试，或请管理员调高时限。",
+              "可缩小范围（选一个区县或换一个时刻）后重试，或请管理员调高时限。",
         "en": "The query for {what} ran past its time limit of {limit} s and was stopped (settings.toml "
-              "query_time_limit_seconds). The rest of the page is shown. Narrow the view (a district, another "
-              "moment) and try again, or ask the operator to raise the limit.",
+              "query_time_limit_seconds). Narrow the view (a district, another moment) and try again, or ask "
+              "the operator to raise the limit.",
     },
     "red_list": {"zh": "红色预警", "en": "the red list"},
 }
@@ -110,7 +111,8 @@ def _params(view: View, params: dict) -> dict:
     return {"as_of": view.as_of, **view.place, **{k: v for k, v in params.items() if k != "as_of" or v is not None}}
 
 
-def _timed_out(timeout: QueryTimeout, lang: str, what: str | None = None) -> None:
+def say_timeout(timeout: QueryTimeout, lang: str, what: str | None = None) -> None:
+    """Say on the page which query ran out of time, the limit, and what to do (once per run)."""
     what = what or (f"{timeout.metric_id} (queries/{timeout.name}.sql)" if timeout.metric_id
                     else f"queries/{timeout.name}.sql")
     shown = st.session_state.setdefault("timeouts_shown", set())
@@ -143,7 +145,7 @@ def metric_frame(metric_id: str, view: View, **params) -> pd.DataFrame:
     try:
         return _metric_cached(data_version(), metric_id, params)
     except QueryTimeout as timeout:
-        _timed_out(timeout, view.lang)
+        say_timeout(timeout, view.lang)
         rest = {k: v for k, v in params.items() if k != "query"}
         name, bound = queries.metric_parameters(metric_id, None, params.get("query"), **rest)
         return _empty(name, bound)
@@ -155,7 +157,7 @@ def query_frame(name: str, view: View, **params) -> pd.DataFrame:
     try:
         return _query_cached(data_version(), name, params)
     except QueryTimeout as timeout:
-        _timed_out(timeout, view.lang)
+        say_timeout(timeout, view.lang)
         return _empty(name, params)
 
 
@@ -165,7 +167,7 @@ def red_list_frame(view: View, **place) -> pd.DataFrame:
     try:
         return _red_list_cached(data_version(), view.as_of, place["district_code"], place["township_code"])
     except QueryTimeout as timeout:
-        _timed_out(timeout, view.lang, f"{WORDS['red_list'][view.lang]} ({timeout.metric_id}, "
+        say_timeout(timeout, view.lang, f"{WORDS['red_list'][view.lang]} ({timeout.metric_id}, "
                                         f"queries/{timeout.name}.sql)")
         return _empty("", {}, columns=redlist_module.COLUMNS)
 
@@ -176,7 +178,7 @@ def reference_frame(name: str, **params) -> pd.DataFrame:
     try:
         return _query_cached(data_version(), f"reference/{name}", params)
     except QueryTimeout as timeout:
-        _timed_out(timeout, st.session_state.get("lang", "zh"))
+        say_timeout(timeout, st.session_state.get("lang", "zh"))
         return _empty(f"reference/{name}", params)
 
 
