@@ -27,7 +27,7 @@ lang = view.lang
 st.title(t("page_data", lang))
 ui.as_of_caption(view)
 
-PREVIEW_ROWS = 1_000
+PREVIEW_ROWS = current_settings()["display_row_limit"].value   # as many as any table shows
 
 con = ui.reader()
 # Whole tables hold everything up to the data's newest moment: their snapshot is stamped with it.
