@@ -133,7 +133,7 @@ def time_limit(settings: dict[str, Any] | None = None) -> float | None:
     """Seconds a query may run (settings.toml query_time_limit_seconds); None when 0 (no limit)."""
     values = settings if settings is not None and TIME_LIMIT_SETTING in settings else settings_module.values()
     limit = values[TIME_LIMIT_SETTING]
-    if not isinstance(limit, (int, float)) or limit < 0:
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
         raise ValueError(f"{TIME_LIMIT_SETTING} must be a number of seconds, 0 or more (0: no limit); got {limit!r}")
     return float(limit) or None
 
