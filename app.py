@@ -4,10 +4,10 @@ import streamlit as st
 
 from sitrep import ui
 from sitrep.i18n import t
+from sitrep.queries import QueryTimeout
 
 st.set_page_config(page_title="Sitrep 疫情态势感知", page_icon="🛡️", layout="wide")
 
-view = ui.controls()
 PAGES = [
     ("pages/overview.py", "page_overview", True),
     ("pages/cases.py", "page_cases", False),
@@ -19,10 +19,16 @@ PAGES = [
     ("pages/briefing.py", "brief_page_title", False),
     ("pages/data.py", "page_data", False),
 ]
+# Navigation first, before anything can stop or delay the run (the first visit builds the demo
+# database in ui.controls): until st.navigation is called, Streamlit lists the files of pages/.
+# The titles' language comes from the session or the URL, not the database.
 # No icons: emoji need a font the server-side screenshots lack, and material icons load a web font.
-pages = [st.Page(path, title=t(key, view.lang), default=default,
+lang = ui.chosen_language()
+pages = [st.Page(path, title=t(key, lang), default=default,
                  url_path=path.removeprefix("pages/").removesuffix(".py"))
          for path, key, default in PAGES]
+navigation = st.navigation(pages)
+ui.controls()  # the sidebar; a page reads the view with ui.current_view()
 
 
 @st.fragment(run_every="30s")
@@ -36,8 +42,10 @@ def follow_new_data() -> None:
 
 
 follow_new_data()
-navigation = st.navigation(pages)
 return_to = st.session_state.pop("return_to", None)
 if return_to:  # a page link opened before app.py had run once (see ui.current_view)
     st.switch_page(return_to)
-navigation.run()
+try:
+    navigation.run()
+except QueryTimeout as timeout:  # a read outside ui's cached reads (the briefing's snapshot): say so, no traceback
+    ui.say_timeout(timeout, lang)

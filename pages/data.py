@@ -2,7 +2,8 @@
 import log, what the database holds, every table and every metric as a CSV snapshot stamped with
 its as-of, and the settings in force.
 
-The `persons` table (names, ID-card numbers, phones) is never offered: no role system exists yet."""
+Personal tables (sitrep.personal: `persons`, with names, ID-card numbers, phones) are never offered:
+no role system exists yet."""
 
 import dataclasses
 import hashlib
@@ -11,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from sitrep import database_path, registry, ui
+from sitrep import export
 from sitrep.db import connect_read, dataset_info, table_names
 from sitrep.export import csv_bytes, file_name
 from sitrep.i18n import name_of, t
@@ -25,9 +27,7 @@ lang = view.lang
 st.title(t("page_data", lang))
 ui.as_of_caption(view)
 
-WITHHELD = {"persons"}        # personal data: names, ID-card numbers, phones
-PREVIEW_ROWS = 1_000
-CHUNK_VECTORS = 100           # DuckDB vectors of 2,048 rows per CSV chunk
+PREVIEW_ROWS = current_settings()["display_row_limit"].value   # as many as any table shows
 
 con = ui.reader()
 # Whole tables hold everything up to the data's newest moment: their snapshot is stamped with it.
@@ -107,7 +107,7 @@ if upload is not None:
 
 st.subheader(t("intake_log", lang))
 if "import_log" in table_names(con):
-    log = con.execute("select * from import_log order by import_id desc limit 500").df()
+    log = ui.reference_frame("import_log")
     ui.table(ui.readable(log, view), "import_log", data_view, key="data-import-log-csv")
 else:
     st.caption(t("intake_log_empty", lang))
@@ -120,23 +120,19 @@ with left:
     ui.table(pd.DataFrame({"key": list(info), "value": list(info.values())}), "dataset_info", data_view,
              key="data-dataset-info-csv")
 with right:
-    names = table_names(con)
-    counts = pd.DataFrame({
-        "table": names,
-        "rows": [con.execute(f'select count(*) from "{name}"').fetchone()[0] for name in names],
-        "exported": [t("flag_no" if name in WITHHELD else "flag_yes", lang) for name in names],
-    })
-    ui.table(counts.rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
-                                    "exported": t("field_exported", lang)}),
+    counts = export.row_counts(con)
+    shown = counts.assign(exported=[t("flag_yes" if e else "flag_no", lang) for e in counts["exported"]])
+    ui.table(shown.rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
+                                   "exported": t("field_exported", lang)}),
              "table_row_counts", data_view, key="data-row-counts-csv")
 st.caption(t("persons_withheld", lang))
 
 # --- every table as a CSV snapshot ----------------------------------------------------------------
 st.subheader(t("table_snapshots", lang))
-offered = [name for name in names if name not in WITHHELD]
+offered = list(counts.loc[counts["exported"], "table"])
 chosen = st.selectbox(t("choose_table", lang), offered, key="data_table")
 total = int(counts.loc[counts["table"] == chosen, "rows"].iloc[0])
-preview = con.execute(f'select * from "{chosen}" limit {PREVIEW_ROWS}').df()
+preview = export.preview(con, chosen, PREVIEW_ROWS)
 st.dataframe(preview, hide_index=True, width="stretch")
 st.caption(t("preview_note", lang, shown=f"{len(preview):,}", total=f"{total:,}",
              as_of=f"{view.newest:%Y-%m-%d %H:%M}"))
@@ -144,24 +140,11 @@ database = str(database_path())
 
 
 def whole_table(table: str = chosen) -> bytes:
-    """The whole table, chunk by chunk through csv_bytes; built only when the button is clicked
+    """The whole table, chunk by chunk (sitrep.export.table_csv); built only when the button is clicked
     (on another thread, so through a connection of its own)."""
     own = connect_read(database)
     try:
-        result = own.execute(f'select * from "{table}"')
-        parts, first = [], True
-        while True:
-            chunk = result.fetch_df_chunk(CHUNK_VECTORS)
-            if chunk.empty and not first:
-                break
-            data = csv_bytes(chunk)
-            if not first:  # later chunks: no BOM, no header
-                data = data.removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[1]
-            parts.append(data)
-            first = False
-            if chunk.empty:
-                break
-        return b"".join(parts)
+        return export.table_csv(own, table)
     finally:
         own.close()
 

@@ -73,8 +73,10 @@ with st.expander(t("rows_behind", lang)):
 
 # --- the red list ------------------------------------------------------------------------------
 items = ui.red_list_frame(view)
-st.subheader(f"{t('red_list', lang)} · {len(items)}")
-if items.empty:
+st.subheader(f"{t('red_list', lang)} · {'—' if ui.timed_out(items) else len(items)}")
+if ui.timed_out(items):
+    pass  # the error above says so; an empty list here is not "nothing is red"
+elif items.empty:
     st.success(t("nothing_red", lang))
 else:
     shown = pd.DataFrame({
@@ -119,7 +121,7 @@ with left:
     metric = registry.metric(chosen)
     values = ui.metric_frame(chosen, view, **ui.CITY)
     values = values[values["district_code"].notna()].drop_duplicates("district_code")
-    districts = ui.reader().execute("select district_code, name_zh, name_en, outline_geojson from districts").df()
+    districts = ui.district_outlines()
     threshold = float(values["threshold"].dropna().iloc[0]) if values["threshold"].notna().any() else None
     deck = district_map(districts, values, metric.unit, lang, threshold, metric.good)
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="district_map",

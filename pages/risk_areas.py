@@ -14,7 +14,7 @@ lang = view.lang
 st.title(t("page_risk_areas", lang))
 ui.as_of_caption(view)
 
-_districts = ui.reader().execute("select district_code, name_zh, name_en, outline_geojson from districts").df()
+_districts = ui.district_outlines()
 
 
 def number(row, field):

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from sitrep import database_path
-
-DEFAULT_DB_HELP = "default $SITREP_DB, else data/sitrep.duckdb"
+from sitrep.cli_common import DEFAULT_DB_HELP, existing_database
+from sitrep.cli_common import as_of as _as_of
+from sitrep.cli_common import connect_read as _connect_read
 
 DEFAULT_SEED = 20220713
 
@@ -30,30 +31,6 @@ def _build_demo(args: argparse.Namespace) -> int:
         build_database(out, seed=args.seed, scale=args.scale, progress=progress)
     print(f"built {out} ({args.scale} scale, seed {args.seed}) in {time.perf_counter() - started:.1f} s")
     return 0
-
-
-def _connect_read(db: str | None):
-    from sitrep.db import connect_read, install_staging_views
-
-    path = Path(db) if db else database_path()
-    if not path.exists():
-        raise SystemExit(f"no database at {path}: build one with `python -m sitrep build-demo` or pass --db")
-    con = connect_read(path)
-    install_staging_views(con)
-    return con
-
-
-def _as_of(con, text: str | None):
-    import pandas as pd
-
-    from sitrep.db import dataset_info
-
-    if text:
-        try:
-            return pd.Timestamp(text)
-        except ValueError:
-            raise SystemExit(f"--as-of: not a date and time: {text!r} (use e.g. '2022-07-28 18:00')")
-    return pd.Timestamp(dataset_info(con)["data_as_of"])
 
 
 def _redlist(args: argparse.Namespace) -> int:
@@ -99,11 +76,9 @@ def _import(args: argparse.Namespace) -> int:
 
     table = _table_name(args.table)
     path = Path(args.file)
-    db = Path(args.db) if args.db else database_path()
     if not path.is_file():
         raise SystemExit(f"no such file: {path}")
-    if not db.exists():
-        raise SystemExit(f"no database at {db}: build one with `python -m sitrep build-demo` or pass --db")
+    db = existing_database(args.db)
     data = path.read_bytes()
     if args.check_only:
         con = connect_read(db)

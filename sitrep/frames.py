@@ -35,3 +35,11 @@ def is_red(row: pd.Series | None) -> bool:
 def when(column: pd.Series) -> pd.Series:
     """Times as YYYY-MM-DD HH:MM text, empty where missing."""
     return pd.to_datetime(column).dt.strftime("%Y-%m-%d %H:%M").fillna("")
+
+
+def head_rows(frame: pd.DataFrame, limit: int) -> tuple[pd.DataFrame, int]:
+    """The first `limit` rows to show, and how many rows there are (a screen shows no more than
+    settings.toml display_row_limit; the CSV download holds them all)."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise ValueError(f"display_row_limit must be a whole number of rows, 1 or more; got {limit!r}")
+    return frame.head(limit), len(frame)

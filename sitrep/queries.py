@@ -15,11 +15,16 @@ query needs one fragment twice, it renames what the fragment reads, identifiers 
 `${fragments/red_since(red_history = suspect_history)}` reads `suspect_history` where the
 fragment says `red_history`. The loader expands fragments before binding, so what reaches
 DuckDB (or Spark, through sqlglot) is plain SQL; values never pass through this step.
+
+Every query runs under a time limit (settings.toml `query_time_limit_seconds`; Datasette's habit):
+past it, the query is interrupted and `run` raises QueryTimeout naming the query and the limit,
+so a page can say so and go on, instead of freezing. The connection stays usable.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -36,6 +41,17 @@ _INCLUDE = re.compile(r"\$\{(fragments/[a-z_][a-z0-9_]*)(?:\(([^)]*)\))?\}")
 _COMMENT_OR_INCLUDE = re.compile(f"{_COMMENT.pattern}|{_INCLUDE.pattern}")
 _RENAME = re.compile(r"\s*([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*")
 PLACE_FILTERS = ("district_code", "township_code")
+TIME_LIMIT_SETTING = "query_time_limit_seconds"
+
+
+class QueryTimeout(RuntimeError):
+    """A query ran past its time limit and was interrupted."""
+
+    def __init__(self, name: str, limit: float, metric_id: str | None = None):
+        self.name, self.limit, self.metric_id = name, limit, metric_id
+        what = f"{metric_id} (queries/{name}.sql)" if metric_id else f"queries/{name}.sql"
+        super().__init__(f"query {what} was stopped after its time limit of {limit:g} s "
+                         f"(settings.toml {TIME_LIMIT_SETTING})")
 
 
 @lru_cache(maxsize=None)
@@ -116,9 +132,59 @@ def bind(name: str, given: dict[str, Any], settings: dict[str, Any] | None = Non
     return bound
 
 
+def time_limit(settings: dict[str, Any] | None = None) -> float | None:
+    """Seconds a query may run (settings.toml query_time_limit_seconds); None when 0 (no limit)."""
+    values = settings if settings is not None and TIME_LIMIT_SETTING in settings else settings_module.values()
+    limit = values[TIME_LIMIT_SETTING]
+    if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
+        raise ValueError(f"{TIME_LIMIT_SETTING} must be a number of seconds, 0 or more (0: no limit); got {limit!r}")
+    return float(limit) or None
+
+
 def run(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | None = None,
         **params: Any) -> pd.DataFrame:
-    return con.execute(sql_text(name), bind(name, params, settings)).df()
+    """The rows of queries/NAME.sql, its parameters bound; QueryTimeout past the time limit."""
+    sql, bound, limit = sql_text(name), bind(name, params, settings), time_limit(settings)
+    if limit is None:
+        return con.execute(sql, bound).df()
+    # A timer interrupts the connection (a cursor is one) if the query is still running at the
+    # limit, and again every 50 ms until it stops (an interrupt that lands before DuckDB has
+    # started the query is forgotten). The lock makes sure it never interrupts anything but this query.
+    lock, state = threading.Lock(), {"running": True, "fired": False, "timer": None}
+
+    def stop() -> None:
+        with lock:
+            if state["running"]:
+                state["fired"] = True
+                con.interrupt()
+                state["timer"] = _start_timer(0.05, stop)
+
+    with lock:
+        state["timer"] = _start_timer(limit, stop)
+    try:
+        return con.execute(sql, bound).df()
+    except duckdb.InterruptException as error:
+        if state["fired"]:
+            raise QueryTimeout(name, limit) from error
+        raise
+    finally:
+        with lock:
+            state["running"] = False
+            state["timer"].cancel()
+
+
+def _start_timer(seconds: float, action) -> threading.Timer:
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def empty_frame(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | None = None,
+                **params: Any) -> pd.DataFrame:
+    """The query's columns (names and types) with no rows: what a reader shows in place of a
+    query that ran out of time. DuckDB plans the query under `limit 0` and skips the work."""
+    return con.sql(sql_text(name), params=bind(name, params, settings)).limit(0).df()
 
 
 CLOCK_PARAMETERS = ("rule_id", "limit_hours")
@@ -134,7 +200,10 @@ def run_metric(con: duckdb.DuckDBPyConnection, metric_id: str, settings: dict[st
     as details/timeliness_items). Everything else is bound as `run` binds it.
     """
     name, params = metric_parameters(metric_id, settings, query, **params)
-    return run(con, name, settings, **params)
+    try:
+        return run(con, name, settings, **params)
+    except QueryTimeout as timeout:
+        raise QueryTimeout(name, timeout.limit, metric_id) from timeout.__cause__
 
 
 def metric_parameters(metric_id: str, settings: dict[str, Any] | None = None, query: str | None = None,

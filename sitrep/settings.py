@@ -19,6 +19,9 @@ from sitrep import PROJECT_ROOT
 SETTINGS_FILE = PROJECT_ROOT / "settings.toml"
 LOCAL_OVERRIDES = PROJECT_ROOT / "settings.local.toml"
 REQUIRED_FIELDS = ("value", "unit", "doc", "source")
+# Settings that bound how the app reads and shows data, not what any number is: an issued briefing's
+# snapshot (the thresholds its numbers were computed with) leaves them out.
+OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit"})
 
 
 @dataclass(frozen=True)
@@ -75,3 +78,8 @@ def current() -> dict[str, Setting]:
 
 def values(settings: dict[str, Setting] | None = None) -> dict[str, Any]:
     return {name: s.value for name, s in (settings or current()).items()}
+
+
+def rule_values(settings: dict[str, Setting] | None = None) -> dict[str, Any]:
+    """The values every number depends on: all settings but the operational ones."""
+    return {name: value for name, value in values(settings).items() if name not in OPERATIONAL}

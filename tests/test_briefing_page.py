@@ -8,11 +8,12 @@ from sitrep import PROJECT_ROOT
 from sitrep.briefing import store
 from sitrep.briefing.fonts import cjk_font
 from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
+from sitrep.personal import PERSONAL_COLUMNS
 from sitrep.queries import run_metric
 
 APP = str(PROJECT_ROOT / "app.py")
 AS_OF = pd.Timestamp("2022-07-24 18:00")
-PERSONAL = {"full_name", "id_card_number", "phone"}
+PERSONAL = set(PERSONAL_COLUMNS)
 
 
 def _open(as_of: pd.Timestamp) -> AppTest:

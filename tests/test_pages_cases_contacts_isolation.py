@@ -17,11 +17,12 @@ from streamlit.testing.v1 import AppTest
 from sitrep import PROJECT_ROOT
 from sitrep.formatting import format_value
 from sitrep.i18n import t
+from sitrep.personal import PERSONAL_COLUMNS
 from sitrep.queries import run_metric
 from tests.conftest import scalar
 
 APP = str(PROJECT_ROOT / "app.py")
-PERSONAL = {"full_name", "id_card_number", "phone"}
+PERSONAL = set(PERSONAL_COLUMNS)
 PINNED = "2022-07-24T12:00"
 DISTRICT = "500105"
 

@@ -4,6 +4,7 @@ import duckdb
 import pytest
 
 from sitrep.db import create_schema, table_names
+from sitrep.personal import PERSONAL_COLUMNS, PERSONAL_TABLES
 
 REQUIRED_TABLES = {
     # geography, five levels (buildings not modelled) and commuting
@@ -27,8 +28,6 @@ REQUIRED_TABLES = {
     "import_log",
 }
 
-PERSONAL_COLUMNS = {"full_name", "id_card_number", "phone"}
-
 
 @pytest.fixture()
 def con():
@@ -45,7 +44,7 @@ def test_schema_creates_every_table_the_rulebook_needs(con):
 def test_personal_data_lives_only_in_the_persons_table(con):
     rows = con.execute("select table_name, column_name from information_schema.columns").fetchall()
     holders = {t for t, c in rows if c in PERSONAL_COLUMNS}
-    assert holders == {"persons"}
+    assert holders == set(PERSONAL_TABLES) == {"persons"}
 
 
 def _district(con, code="500105", population=925800, kind="district"):

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from sitrep import cli_common
+from sitrep.cli_common import DEFAULT_DB_HELP
 
 
 def add_parsers(sub) -> None:
@@ -39,7 +41,7 @@ def _common(parser) -> None:
     parser.add_argument("--out", help="file to write (default: Markdown to stdout; DOCX/PDF to a file named "
                                       "after the as-of in the current folder)")
     parser.add_argument("--lang", choices=["zh", "en"], default="zh")
-    parser.add_argument("--db", help="database file (default $SITREP_DB, else data/sitrep.duckdb)")
+    parser.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
 
 
 def _write(data: bytes, fmt: str, out: str | None, default_name: str) -> None:
@@ -74,9 +76,8 @@ def _briefing(args: argparse.Namespace) -> int:
     from sitrep.briefing.compose import compose_briefing, stamp_line
     from sitrep.briefing.render import render
     from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
-    from sitrep.cli import _as_of, _connect_read
 
-    con = _connect_read(args.db)
+    con = cli_common.connect_read(args.db)
     if args.compare:
         issued = store.load(args.compare)
         current = build_snapshot(con, pd.Timestamp(issued.meta["as_of"]))
@@ -86,7 +87,7 @@ def _briefing(args: argparse.Namespace) -> int:
         for row in rows:
             print(f"{row['where']}\t{row['field']}\t{row['issued']!r} -> {row['current']!r}")
         return 0
-    as_of = _as_of(con, args.as_of)
+    as_of = cli_common.as_of(con, args.as_of)
     started = time.perf_counter()
     snapshot = build_snapshot(con, as_of)
     built = time.perf_counter() - started
@@ -122,10 +123,9 @@ def _bulletin(args: argparse.Namespace) -> int:
     from sitrep.briefing.fonts import FontMissing
     from sitrep.briefing.render import render
     from sitrep.briefing.snapshot import snapshot_sha256
-    from sitrep.cli import _as_of, _connect_read
 
-    con = _connect_read(args.db)
-    as_of = _as_of(con, args.as_of)
+    con = cli_common.connect_read(args.db)
+    as_of = cli_common.as_of(con, args.as_of)
     snapshot = build_bulletin(con, as_of)
     doc = compose_bulletin(snapshot, args.lang)
     doc.stamp = stamp_line(pd.Timestamp.now(), args.lang)

@@ -274,7 +274,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> dict:
     items = red_list(con, as_of)
     previous_items = red_list(con, previous)
     usage = run_metric(con, "ISO-USE", as_of=as_of)
-    values = settings_module.values()
+    values = settings_module.rule_values()
     return {
         "schema": SCHEMA,
         "as_of": stamp(as_of),

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from sitrep.intake.specs import PERSON_COLUMNS
 from sitrep.intake.validate import Checked, problems_frame
+from sitrep.personal import PERSONAL_COLUMNS
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Staged:
     def __init__(self, con: duckdb.DuckDBPyConnection, checked: Checked):
         self.con, self.checked, self.spec = con, checked, checked.spec
         self.types = table_types(con, self.spec.name)
-        self.person = bool(self.spec.person) and any(c in checked.present for c in (*PERSON_COLUMNS, "person_id"))
+        self.person = bool(self.spec.person) and any(c in checked.present for c in (*PERSONAL_COLUMNS, "person_id"))
         # Columns of the table the file gives a value for (person columns resolve to person_id).
         self.given = [c for c in self.types if c in checked.present or (c == "person_id" and self.person)]
         self.key = list(self.spec.key)
@@ -72,7 +72,7 @@ class Staged:
         if self.person:   # every person column, null where the file has none: one shape for the SQL below
             if "person_id" not in self.checked.present:
                 casts.append("cast(null as bigint) as person_id")
-            casts += [f"cast(null as varchar) as {c}" for c in PERSON_COLUMNS if c not in self.checked.present]
+            casts += [f"cast(null as varchar) as {c}" for c in PERSONAL_COLUMNS if c not in self.checked.present]
         con.execute("create or replace temp table incoming as select " + ", ".join(casts) + " from incoming_frame")
         con.unregister("incoming_frame")
         problems = [self._resolve_persons()] if self.person else []

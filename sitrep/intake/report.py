@@ -10,7 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from sitrep.i18n import CATALOGUE
-from sitrep.intake.specs import PERSON_COLUMNS, TableSpec
+from sitrep.intake.specs import TableSpec
+from sitrep.personal import is_personal
 
 REPORT_COLUMNS = ["文件 file", "行 row", "列 column", "值 value", "原因", "reason", "代码 code"]
 
@@ -43,7 +44,7 @@ def report_frame(problems: pd.DataFrame, file_name: str, spec: TableSpec | None 
     personal = {}
     if spec is not None:
         for col in spec.columns:
-            if col.name in PERSON_COLUMNS:
+            if is_personal(col.name):
                 for header in col.headers:
                     personal[header.strip().lower()] = col.name
     rows = []

@@ -24,9 +24,9 @@ KINDS = {
     "phone": ("手机号（11 位）或固定电话（区号-号码）", "mobile (11 digits) or landline (area code-number)"),
 }
 
-# Person columns: they go to `persons` (the only table holding names, ID numbers, phones); the
-# target table keeps the person_id they resolve to. A person is matched by ID-card number.
-PERSON_COLUMNS = ("full_name", "id_card_number", "phone")
+# Person columns (sitrep.personal.PERSONAL_COLUMNS): they go to `persons` (the only table holding
+# names, ID numbers, phones); the target table keeps the person_id they resolve to. A person is
+# matched by ID-card number.
 
 
 @dataclass(frozen=True)

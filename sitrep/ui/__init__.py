@@ -3,7 +3,8 @@ Streamlit):
 
 - `view_state`: the view (as-of, place, language) chosen in the sidebar and kept in the URL;
 - `data`: the database version a page run reads, and cached reads with one call shape
-  (`metric_frame(ID, view, ...)`, `query_frame(NAME, view, ...)`, `red_list_frame(view)`);
+  (`metric_frame(ID, view, ...)`, `query_frame(NAME, view, ...)`, `red_list_frame(view)`), reference
+  rows (`reference_frame(NAME)`: queries/reference/), and a query past its time limit said on the page;
 - `widgets`: a metric with its definition, a KPI card, a table with its CSV, a red note.
 
 Pages write `from sitrep import ui` and call `ui.NAME`; the names below are the whole interface.
@@ -11,13 +12,15 @@ The database pools themselves are in sitrep.db, the pure row helpers in sitrep.f
 """
 
 from sitrep.frames import CITY, field, is_red, scope_row, when
-from sitrep.ui.data import (current_file_version, data_version, district_names, districts_frame, metric_frame,
-                            query_frame, reader, red_list_frame, scoped)
-from sitrep.ui.view_state import View, as_of_caption, controls, current_view
+from sitrep.ui.data import (current_file_version, data_version, district_names, district_outlines, districts_frame,
+                            metric_frame, query_frame, reader, red_list_frame, reference_frame, say_timeout, scoped,
+                            timed_out, townships_frame)
+from sitrep.ui.view_state import View, as_of_caption, chosen_language, controls, current_view
 from sitrep.ui.widgets import (definition, definition_text, format_delta, kpi, metric_label, readable, red_note,
                                table)
 
-__all__ = ["CITY", "View", "as_of_caption", "controls", "current_file_version", "current_view", "data_version",
-           "definition", "definition_text", "district_names", "districts_frame", "field", "format_delta", "is_red",
-           "kpi", "metric_frame", "metric_label", "query_frame", "reader", "red_list_frame", "red_note", "scope_row",
-           "scoped", "table", "when"]
+__all__ = ["CITY", "View", "as_of_caption", "chosen_language", "controls", "current_file_version", "current_view",
+           "data_version", "definition", "definition_text", "district_names", "district_outlines", "districts_frame",
+           "field", "format_delta", "is_red", "kpi", "metric_frame", "metric_label", "query_frame", "readable",
+           "reader", "red_list_frame", "red_note", "reference_frame", "say_timeout", "scope_row", "scoped", "table",
+           "timed_out", "townships_frame", "when"]

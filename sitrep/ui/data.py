@@ -3,12 +3,18 @@
 Every read has one call shape: what to read, the view it is for, and what differs from the view
 (`as_of=`, a place, `query=` for a drill-through). Answers are cached per data version, so new
 data is never served from an old answer.
+
+A read that runs past the query time limit (sitrep.queries.QueryTimeout) is caught here, in one
+place: the page shows an error naming the query and the limit, and gets an empty frame with the
+query's columns (marked: `timed_out(frame)`), so the rest of the page still draws. A page's own
+reads (the briefing's snapshot) are caught around the page in app.py, with the same message.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import duckdb
 import pandas as pd
 import streamlit as st
 
@@ -16,9 +22,22 @@ from sitrep import database_path, queries
 from sitrep import redlist as redlist_module
 from sitrep.db import VersionedPools, file_version
 from sitrep.frames import scope_row
+from sitrep.queries import QueryTimeout
 
 if TYPE_CHECKING:
     from sitrep.ui.view_state import View
+
+# words: move to the catalogue
+WORDS = {
+    "query_timeout": {
+        "zh": "{what} 的查询超过时限 {limit} 秒，已停止（settings.toml 中的 query_time_limit_seconds）。"
+              "可缩小范围（选一个区县或换一个时刻）后重试，或请管理员调高时限。",
+        "en": "The query for {what} ran past its time limit of {limit} s and was stopped (settings.toml "
+              "query_time_limit_seconds). Narrow the view (a district, another moment) and try again, or ask "
+              "the operator to raise the limit.",
+    },
+    "red_list": {"zh": "红色预警", "en": "the red list"},
+}
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,6 +70,7 @@ def pin_version() -> int:
         _build_once(str(path))
     version, _ = _pools().latest(path)
     st.session_state["pinned_version"] = version
+    st.session_state["timeouts_shown"] = set()   # say each timeout once per run
     return version
 
 
@@ -86,35 +106,95 @@ def _red_list_cached(version: int, as_of: pd.Timestamp, district_code, township_
     return redlist_module.red_list(reader(), as_of, district_code=district_code, township_code=township_code)
 
 
-@st.cache_data(max_entries=20, show_spinner=False)
-def _districts_cached(version: int) -> pd.DataFrame:
-    return reader().execute("select district_code, name_zh, name_en from districts order by district_code").df()
-
-
 def _params(view: View, params: dict) -> dict:
     # The view's moment and place, unless the caller names another.
     return {"as_of": view.as_of, **view.place, **{k: v for k, v in params.items() if k != "as_of" or v is not None}}
 
 
+def say_timeout(timeout: QueryTimeout, lang: str, what: str | None = None) -> None:
+    """Say on the page which query ran out of time, the limit, and what to do (once per run)."""
+    what = what or (f"{timeout.metric_id} (queries/{timeout.name}.sql)" if timeout.metric_id
+                    else f"queries/{timeout.name}.sql")
+    shown = st.session_state.setdefault("timeouts_shown", set())
+    if what not in shown:
+        shown.add(what)
+        st.error(WORDS["query_timeout"][lang].format(what=what, limit=f"{timeout.limit:g}"))
+
+
+def _empty(name: str, params: dict, columns: list[str] | None = None) -> pd.DataFrame:
+    """An empty frame with the query's columns, marked as timed out (see timed_out)."""
+    if columns is not None:
+        frame = pd.DataFrame(columns=columns)
+    else:
+        try:
+            frame = queries.empty_frame(reader(), name, **params)
+        except (duckdb.Error, ValueError):
+            frame = pd.DataFrame()
+    frame.attrs["timed_out"] = True
+    return frame
+
+
+def timed_out(frame: pd.DataFrame) -> bool:
+    """True for the empty stand-in of a read that ran out of time: not a known zero."""
+    return bool(frame.attrs.get("timed_out"))
+
+
 def metric_frame(metric_id: str, view: View, **params) -> pd.DataFrame:
     """A registry metric's rows (or, with query=, its drill-through's) for the view."""
-    return _metric_cached(data_version(), metric_id, _params(view, params))
+    params = _params(view, params)
+    try:
+        return _metric_cached(data_version(), metric_id, params)
+    except QueryTimeout as timeout:
+        say_timeout(timeout, view.lang)
+        rest = {k: v for k, v in params.items() if k != "query"}
+        name, bound = queries.metric_parameters(metric_id, None, params.get("query"), **rest)
+        return _empty(name, bound)
 
 
 def query_frame(name: str, view: View, **params) -> pd.DataFrame:
     """The rows of queries/NAME.sql for the view."""
-    return _query_cached(data_version(), name, _params(view, params))
+    params = _params(view, params)
+    try:
+        return _query_cached(data_version(), name, params)
+    except QueryTimeout as timeout:
+        say_timeout(timeout, view.lang)
+        return _empty(name, params)
 
 
 def red_list_frame(view: View, **place) -> pd.DataFrame:
     """The red list at the view's moment, for the view's place unless another is given."""
     place = {**view.place, **place}
-    return _red_list_cached(data_version(), view.as_of, place["district_code"], place["township_code"])
+    try:
+        return _red_list_cached(data_version(), view.as_of, place["district_code"], place["township_code"])
+    except QueryTimeout as timeout:
+        say_timeout(timeout, view.lang, f"{WORDS['red_list'][view.lang]} ({timeout.metric_id}, "
+                                        f"queries/{timeout.name}.sql)")
+        return _empty("", {}, columns=redlist_module.COLUMNS)
+
+
+def reference_frame(name: str, **params) -> pd.DataFrame:
+    """Reference rows that do not depend on the view (queries/reference/NAME.sql: district names and
+    outlines, a district's townships, the import log), read once per data version."""
+    try:
+        return _query_cached(data_version(), f"reference/{name}", params)
+    except QueryTimeout as timeout:
+        say_timeout(timeout, st.session_state.get("lang", "zh"))
+        return _empty(f"reference/{name}", params)
 
 
 def districts_frame() -> pd.DataFrame:
     """The 38 units' codes and names, read once per data version (every page and table uses them)."""
-    return _districts_cached(data_version())
+    return reference_frame("district_names")
+
+
+def district_outlines() -> pd.DataFrame:
+    """The 38 units' codes, names and outlines (GeoJSON), for the district maps."""
+    return reference_frame("district_outlines")
+
+
+def townships_frame(district_code: str) -> pd.DataFrame:
+    """The townships of a district: codes and Chinese names."""
+    return reference_frame("townships", district_code=district_code)
 
 
 def district_names(view: View) -> dict:

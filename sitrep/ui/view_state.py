@@ -15,7 +15,7 @@ import streamlit as st
 from sitrep import PROJECT_ROOT
 from sitrep.db import dataset_info
 from sitrep.i18n import t
-from sitrep.ui.data import data_version, districts_frame, pin_version, reader
+from sitrep.ui.data import data_version, districts_frame, pin_version, reader, townships_frame
 
 @dataclass(frozen=True)
 class View:
@@ -36,6 +36,13 @@ def _parse_time(text: str | None) -> pd.Timestamp | None:
         return pd.Timestamp(text) if text else None
     except ValueError:
         return None
+
+
+def chosen_language() -> str:
+    """The language of this run, from the session (the sidebar's choice) or the URL, without
+    touching the database: app.py needs it for the page titles before anything can be read or built."""
+    lang = st.session_state.get("lang") or st.query_params.get("lang")
+    return lang if lang in ("zh", "en") else "zh"
 
 
 def controls() -> View:
@@ -75,8 +82,7 @@ def controls() -> View:
                                 format_func=lambda c: names.get(c, t("whole_city", lang)))
         township = ""
         if district:
-            towns = con.execute("select township_code, name_zh from townships where district_code = ? "
-                                "order by township_code", [district]).df()
+            towns = townships_frame(district)
             town_names = dict(zip(towns["township_code"], towns["name_zh"]))
             if state["township"] not in town_names:
                 state["township"] = ""

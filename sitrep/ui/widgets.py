@@ -10,11 +10,18 @@ import streamlit as st
 from sitrep import registry
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
-from sitrep.frames import is_red
+from sitrep.frames import head_rows, is_red
 from sitrep.i18n import CATALOGUE, name_of, t
 from sitrep.settings import current as current_settings
 from sitrep.ui.data import district_names
 from sitrep.ui.view_state import View
+
+# words: move to the catalogue
+WORDS = {
+    "rows_cut": {"zh": "显示前 {shown} 行，共 {total} 行 — 全部行请下载 CSV",
+                 "en": "showing {shown} of {total} rows — download all as CSV"},
+    "download_all_csv": {"zh": "下载全部 {total} 行（CSV）", "en": "Download all {total} rows as CSV"},
+}
 
 
 def definition_text(metric_id: str, lang: str) -> str:
@@ -62,9 +69,15 @@ def format_delta(delta, unit: str) -> str:
 
 
 def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, height: int | None = None) -> None:
-    """A table with its CSV download (UTF-8 with BOM, stamped with the as-of time)."""
-    st.dataframe(frame, hide_index=True, width="stretch", height=height or "auto")
-    st.download_button(f"⬇ {t('download_csv', view.lang)}", data=csv_bytes(frame),
+    """A table with its CSV download (UTF-8 with BOM, stamped with the as-of time). The page shows
+    at most `display_row_limit` rows (settings.toml) and says so when it cuts; the CSV holds all."""
+    shown, total = head_rows(frame, current_settings()["display_row_limit"].value)
+    st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
+    label = t("download_csv", view.lang)
+    if len(shown) < total:
+        st.caption(WORDS["rows_cut"][view.lang].format(shown=f"{len(shown):,}", total=f"{total:,}"))
+        label = WORDS["download_all_csv"][view.lang].format(total=f"{total:,}")
+    st.download_button(f"⬇ {label}", data=csv_bytes(frame),
                        file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")
 
 
