@@ -7,10 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from sitrep import database_path
+from sitrep import cli_common, database_path
 from sitrep.cli_common import DEFAULT_DB_HELP, existing_database
-from sitrep.cli_common import as_of as _as_of
-from sitrep.cli_common import connect_read as _connect_read
 
 DEFAULT_SEED = 20220713
 
@@ -37,8 +35,8 @@ def _redlist(args: argparse.Namespace) -> int:
     from sitrep.formatting import format_threshold, red_item_values
     from sitrep.redlist import red_list
 
-    con = _connect_read(args.db)
-    as_of = _as_of(con, args.as_of)
+    con = cli_common.connect_read(args.db)
+    as_of = cli_common.as_of(con, args.as_of)
     items = red_list(con, as_of, district_code=args.district)
     if args.format == "csv":
         items.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d %H:%M")
