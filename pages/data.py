@@ -124,7 +124,7 @@ with right:
     counts = pd.DataFrame({
         "table": names,
         "rows": [con.execute(f'select count(*) from "{name}"').fetchone()[0] for name in names],
-        "exported": [t("flag_no" if name in WITHHELD else "flag_yes", lang) for name in names],
+        "exported": [t("cci_no" if name in WITHHELD else "cci_yes", lang) for name in names],
     })
     ui.table(counts.rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
                                     "exported": t("field_exported", lang)}),
@@ -134,7 +134,7 @@ st.caption(t("persons_withheld", lang))
 # --- every table as a CSV snapshot ----------------------------------------------------------------
 st.subheader(t("table_snapshots", lang))
 offered = [name for name in names if name not in WITHHELD]
-chosen = st.selectbox(t("choose_table", lang), offered, key="data_table")
+chosen = st.selectbox(t("field_table", lang), offered, key="data_table")
 total = int(counts.loc[counts["table"] == chosen, "rows"].iloc[0])
 preview = con.execute(f'select * from "{chosen}" limit {PREVIEW_ROWS}').df()
 st.dataframe(preview, hide_index=True, width="stretch")
