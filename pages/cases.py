@@ -22,7 +22,7 @@ CLASSES = {"confirmed": t("cases_class_confirmed", lang), "asymptomatic": t("cas
 SOURCES = {k: registry.column_label("CASE-SOURCE", k, lang) for k in ("abroad", "other_province", "local")}
 
 
-def title(metric_id: str) -> str:
+def metric_name(metric_id: str) -> str:
     """A metric's name from the registry."""
     return name_of(registry.metric(metric_id), lang)
 
@@ -33,7 +33,7 @@ def label(metric_id: str, column: str) -> str:
 
 
 # --- new cases -----------------------------------------------------------------------------------
-st.subheader(title("CASE-NEW"))
+st.subheader(metric_name("CASE-NEW"))
 now, day_before, week_before = ui.scoped("CASE-NEW", view), ui.scoped("CASE-NEW", view, view.as_of - DAY), ui.scoped("CASE-NEW", view, view.as_of - WEEK)
 cards = registry.columns_of("CASE-NEW", ["new_confirmed", "new_asymptomatic", "avg_7d", "cumulative", "active"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
@@ -67,7 +67,7 @@ else:
 ui.definition("CASE-NEW", view)
 
 # --- source of cases -------------------------------------------------------------------------
-st.subheader(title("CASE-SOURCE"))
+st.subheader(metric_name("CASE-SOURCE"))
 source = ui.scoped("CASE-SOURCE", view)
 cards = registry.columns_of("CASE-SOURCE", ["abroad", "other_province", "local", "local_share"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
@@ -75,7 +75,7 @@ for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
 ui.definition("CASE-SOURCE", view)
 
 # --- social surface ----------------------------------------------------------------------------
-st.subheader(title("CASE-SOCIAL"))
+st.subheader(metric_name("CASE-SOCIAL"))
 social = ui.scoped("CASE-SOCIAL", view)
 social_day = ui.scoped("CASE-SOCIAL", view, view.as_of - DAY)
 social_week = ui.scoped("CASE-SOCIAL", view, view.as_of - WEEK)
@@ -105,7 +105,7 @@ with st.expander(f"{t('cases_social_list', lang)} · {t('rows_behind', lang)}"):
     ui.table(shown, "case_social_new", view, key="cases-csv-social")
 
 # --- suspected cases -----------------------------------------------------------------------------
-st.subheader(title("CASE-SUSPECT"))
+st.subheader(metric_name("CASE-SUSPECT"))
 suspect = ui.scoped("CASE-SUSPECT", view)
 cards = registry.columns_of("CASE-SUSPECT", ["new_suspected", "suspected_total", "converted", "conversion_share", "pending", "excluded"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
@@ -115,7 +115,7 @@ ui.red_note(suspect, f"{label('CASE-SUSPECT', 'new_suspected')} {t('cci_rising',
 ui.definition("CASE-SUSPECT", view)
 
 # --- outcomes ------------------------------------------------------------------------------------
-st.subheader(title("CASE-OUTCOME"))
+st.subheader(metric_name("CASE-OUTCOME"))
 outcome = ui.scoped("CASE-OUTCOME", view)
 outcome_week = ui.scoped("CASE-OUTCOME", view, view.as_of - WEEK)
 cards = registry.columns_of("CASE-OUTCOME", ["cure_rate", "fatality_rate", "admission_rate", "recovered", "died", "in_treatment"], lang)
@@ -125,7 +125,7 @@ for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
 ui.definition("CASE-OUTCOME", view)
 
 # --- transfer of the infected -------------------------------------------------------------------
-st.subheader(title("CASE-TRANSFER"))
+st.subheader(metric_name("CASE-TRANSFER"))
 transfer = ui.scoped("CASE-TRANSFER", view)
 cards = registry.columns_of("CASE-TRANSFER", ["median_hours", "p90_hours", "arrivals", "not_moved", "longest_wait_hours"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
@@ -136,7 +136,7 @@ for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
 ui.definition("CASE-TRANSFER", view)
 
 # --- re-tests after discharge ----------------------------------------------------------------------
-st.subheader(title("CASE-RETEST"))
+st.subheader(metric_name("CASE-RETEST"))
 retest = ui.scoped("CASE-RETEST", view)
 retest_day = ui.scoped("CASE-RETEST", view, view.as_of - DAY)
 cards = registry.columns_of("CASE-RETEST", ["missing", "due", "done", "awaiting"], lang)

@@ -19,7 +19,7 @@ DAY, WEEK = pd.Timedelta(days=1), pd.Timedelta(days=7)
 NAMES = ui.district_names(view)
 
 
-def title(metric_id: str) -> str:
+def metric_name(metric_id: str) -> str:
     """A metric's name from the registry."""
     return name_of(registry.metric(metric_id), lang)
 
@@ -29,7 +29,7 @@ def label(metric_id: str, column: str) -> str:
     return registry.column_label(metric_id, column, lang)
 
 # --- the funnel ------------------------------------------------------------------------------------
-st.subheader(title("CON-FLOW"))
+st.subheader(metric_name("CON-FLOW"))
 flow = ui.scoped("CON-FLOW", view)
 STAGES = ["identified", "reached", "transferred", "tested", "released", "turned_positive"]
 kinds = {"all": "", "close": "close_", "secondary": "secondary_"}
@@ -52,7 +52,7 @@ with right:
 ui.definition("CON-FLOW", view)
 
 # --- moved within 8 hours -------------------------------------------------------------------------
-st.subheader(title("CON-TRANSFER"))
+st.subheader(metric_name("CON-TRANSFER"))
 transfer = ui.scoped("CON-TRANSFER", view)
 transfer_day = ui.scoped("CON-TRANSFER", view, view.as_of - DAY)
 transfer_week = ui.scoped("CON-TRANSFER", view, view.as_of - WEEK)
@@ -63,7 +63,7 @@ for column, (text, name, unit) in zip(columns, cards):
            previous_day=ui.field(transfer_day, name), previous_week=ui.field(transfer_week, name), view=view)
 median = ui.field(transfer, "median_minutes")
 ui.kpi(columns[-1], label("CON-TRANSFER", "median_minutes"), "CON-TRANSFER", None if median is None else median / 60, "hours", view=view)
-ui.red_note(transfer, title("CON-TRANSFER"), view)
+ui.red_note(transfer, metric_name("CON-TRANSFER"), view)
 ui.definition("CON-TRANSFER", view)
 with st.expander(f"{t('con_overdue_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(transfer)):
     items = ui.metric_frame("CON-TRANSFER", view, query="details/timeliness_items")
@@ -81,7 +81,7 @@ with st.expander(f"{t('con_overdue_list', lang)} · {t('rows_behind', lang)}", e
     ui.table(shown, "con_transfer_overdue", view, key="contacts-csv-overdue")
 
 # --- centralized vs home ----------------------------------------------------------------------------
-st.subheader(title("CON-MODE"))
+st.subheader(metric_name("CON-MODE"))
 mode = ui.scoped("CON-MODE", view)
 before_columns = {"value": "value_24h_ago", "centralized": "centralized_24h_ago", "home": None,
                   "in_quarantine": "in_quarantine_24h_ago"}
@@ -123,12 +123,12 @@ with st.expander(t("cci_by_district", lang)):
     ui.table(shown, "con_mode_by_district", view, key="contacts-csv-mode")
 
 # --- joint transport -------------------------------------------------------------------------------
-st.subheader(title("CON-SEPARATE"))
+st.subheader(metric_name("CON-SEPARATE"))
 separate = ui.scoped("CON-SEPARATE", view)
 cards = registry.columns_of("CON-SEPARATE", ["mixed_runs", "runs", "case_passengers", "contact_passengers"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
     ui.kpi(column, text, "CON-SEPARATE", ui.field(separate, name) if separate is not None else 0, unit, view=view)
-ui.red_note(separate, title("CON-SEPARATE"), view)
+ui.red_note(separate, metric_name("CON-SEPARATE"), view)
 ui.definition("CON-SEPARATE", view)
 with st.expander(f"{t('con_runs_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(separate)):
     runs = ui.query_frame("details/con_separate_runs", view)

@@ -48,7 +48,7 @@ PERSON_KINDS = {"case": t("cci_kind_case", lang), "close_contact": t("cci_kind_c
                 "secondary_contact": t("cci_kind_secondary_contact", lang), "other": t("cci_kind_other", lang)}
 
 
-def title(metric_id: str) -> str:
+def metric_name(metric_id: str) -> str:
     """A metric's name from the registry."""
     return name_of(registry.metric(metric_id), lang)
 
@@ -59,7 +59,7 @@ def label(metric_id: str, column: str) -> str:
 
 
 # --- usage against the dispatch line -----------------------------------------------------------------
-st.subheader(title("ISO-USE"))
+st.subheader(metric_name("ISO-USE"))
 use = ui.metric_frame("ISO-USE", view)
 use_row = ui.scope_row(use, view)
 use_day, use_week = ui.scoped("ISO-USE", view, view.as_of - DAY), ui.scoped("ISO-USE", view, view.as_of - WEEK)
@@ -67,7 +67,7 @@ cards = registry.columns_of("ISO-USE", ["value", "rooms_occupied", "rooms"], lan
 for column, (text, col, unit) in zip(st.columns(len(cards)), cards):
     ui.kpi(column, text, "ISO-USE", ui.field(use_row, col), unit, previous_day=ui.field(use_day, col),
            previous_week=ui.field(use_week, col), view=view)
-ui.red_note(use_row, title("ISO-USE"), view)
+ui.red_note(use_row, metric_name("ISO-USE"), view)
 per_district = districts_only(use).sort_values("value", ascending=False)
 if per_district.empty:
     st.info(t("cci_no_rows", lang))
@@ -88,7 +88,7 @@ else:
 ui.definition("ISO-USE", view)
 
 # --- the dispatch plan -----------------------------------------------------------------------------
-st.subheader(title("ISO-DISPATCH"))
+st.subheader(metric_name("ISO-DISPATCH"))
 plan = ui.metric_frame("ISO-DISPATCH", view)
 if plan.empty:
     st.success(t("iso_no_dispatch", lang))
@@ -109,13 +109,13 @@ else:
 ui.definition("ISO-DISPATCH", view)
 
 # --- reserve per 10,000 residents ----------------------------------------------------------------
-st.subheader(title("ISO-RESERVE"))
+st.subheader(metric_name("ISO-RESERVE"))
 reserve = ui.metric_frame("ISO-RESERVE", view)
 reserve_row = ui.scope_row(reserve, view)
 cards = registry.columns_of("ISO-RESERVE", ["value", "rooms", "population", "shortfall_rooms"], lang)
 for column, (text, col, unit) in zip(st.columns(len(cards)), cards):
     ui.kpi(column, text, "ISO-RESERVE", ui.field(reserve_row, col), unit, view=view)
-ui.red_note(reserve_row, title("ISO-RESERVE"), view)
+ui.red_note(reserve_row, metric_name("ISO-RESERVE"), view)
 rows = districts_only(reserve)
 shown = pd.DataFrame({
     t("district", lang): name(rows["district_code"]),
@@ -129,7 +129,7 @@ ui.table(shown, "iso_reserve", view, key="iso-csv-reserve", height=min(420, 38 +
 ui.definition("ISO-RESERVE", view)
 
 # --- days to the trigger ------------------------------------------------------------------------
-st.subheader(title("ISO-RUNWAY"))
+st.subheader(metric_name("ISO-RUNWAY"))
 runway = ui.metric_frame("ISO-RUNWAY", view)
 runway_row = ui.scope_row(runway, view)
 
@@ -146,7 +146,7 @@ ui.kpi(columns[1], label("ISO-RUNWAY", "days_to_full"), "ISO-RUNWAY", ui.field(r
 ui.kpi(columns[2], label("ISO-RUNWAY", "net_rooms_per_day"), "ISO-RUNWAY", ui.field(runway_row, "net_rooms_per_day"), "count", view=view)
 if runway_row is not None and ui.field(runway_row, "value") is None and (ui.field(runway_row, "net_rooms_per_day") or 0) <= 0:
     st.caption(t("iso_not_rising", lang))
-ui.red_note(runway_row, title("ISO-RUNWAY"), view)
+ui.red_note(runway_row, metric_name("ISO-RUNWAY"), view)
 rows = districts_only(runway).sort_values("value", na_position="last")
 shown = pd.DataFrame({
     t("district", lang): name(rows["district_code"]),
@@ -161,13 +161,13 @@ ui.table(shown, "iso_runway", view, key="iso-csv-runway", height=min(420, 38 + 3
 ui.definition("ISO-RUNWAY", view)
 
 # --- single occupancy ----------------------------------------------------------------------------
-st.subheader(title("ISO-SINGLE"))
+st.subheader(metric_name("ISO-SINGLE"))
 single = ui.scoped("ISO-SINGLE", view)
 columns = st.columns(2)
 ui.kpi(columns[0], label("ISO-SINGLE", "rooms_shared"), "ISO-SINGLE", ui.field(single, "rooms_shared"), "count",
        previous_day=ui.field(ui.scoped("ISO-SINGLE", view, view.as_of - DAY), "rooms_shared"), view=view)
 ui.kpi(columns[1], label("ISO-SINGLE", "people"), "ISO-SINGLE", ui.field(single, "people"), "count", view=view)
-ui.red_note(single, title("ISO-SINGLE"), view)
+ui.red_note(single, metric_name("ISO-SINGLE"), view)
 ui.definition("ISO-SINGLE", view)
 with st.expander(f"{t('iso_single_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(single)):
     rows = ui.query_frame("details/iso_single_rooms", view)
@@ -184,12 +184,12 @@ with st.expander(f"{t('iso_single_list', lang)} · {t('rows_behind', lang)}", ex
     ui.table(shown, "iso_single_rooms", view, key="iso-csv-single")
 
 # --- rooms used before assessment ---------------------------------------------------------------
-st.subheader(title("ISO-COMMISSION"))
+st.subheader(metric_name("ISO-COMMISSION"))
 commission = ui.scoped("ISO-COMMISSION", view)
 columns = st.columns(3)
 for column, (text, col, _unit) in zip(columns, registry.columns_of("ISO-COMMISSION", ["rooms_in_use", "facilities", "people"], lang)):
     ui.kpi(column, text, "ISO-COMMISSION", ui.field(commission, col), "count", view=view)
-ui.red_note(commission, title("ISO-COMMISSION"), view)
+ui.red_note(commission, metric_name("ISO-COMMISSION"), view)
 ui.definition("ISO-COMMISSION", view)
 with st.expander(f"{t('iso_commission_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(commission)):
     rows = ui.query_frame("details/iso_commission_rooms", view)

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sitrep import PROJECT_ROOT
+from sitrep import PROJECT_ROOT, registry
 from sitrep.formatting import format_value
 from sitrep.i18n import t
 from sitrep.queries import run_metric
@@ -123,7 +123,7 @@ def test_risk_page_shows_unknown_elderly_vaccination_as_unknown_never_zero(demo_
     assert unknown, "the demo has districts of unknown 60+ population"
     header, code = t("value", "zh"), t("field_district_code", "zh")
     table = next(f.value for f in at.dataframe if code in f.value.columns and "booster_share" not in f.value.columns
-                 and t("field_booster_share", "zh") in f.value.columns)
+                 and registry.column_label("VAC-60", "booster_share", "zh") in f.value.columns)
     shown = table[table[code].isin(unknown)][header].tolist()
     assert shown and all(v == "未知" for v in shown)
     assert _card(at, t("kpi_vac60", "zh")) == format_value(_expected(demo, "VAC-60", newest), "share")

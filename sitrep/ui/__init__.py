@@ -14,10 +14,11 @@ from sitrep.frames import CITY, field, is_red, scope_row, when
 from sitrep.ui.data import (current_file_version, data_version, district_names, districts_frame, metric_frame,
                             query_frame, reader, red_list_frame, scoped)
 from sitrep.ui.view_state import View, as_of_caption, controls, current_view
-from sitrep.ui.widgets import (definition, definition_text, format_delta, kpi, metric_label, readable, red_note,
-                               table)
+from sitrep.ui.widgets import (definition, definition_text, format_delta, headline_text, kpi, metric_label, readable,
+                               red_note, table)
 
 __all__ = ["CITY", "View", "as_of_caption", "controls", "current_file_version", "current_view", "data_version",
-           "definition", "definition_text", "district_names", "districts_frame", "field", "format_delta", "is_red",
+           "definition", "definition_text", "district_names", "districts_frame", "field", "format_delta", "headline_text",
+           "is_red",
            "kpi", "metric_frame", "metric_label", "query_frame", "reader", "red_list_frame", "red_note", "scope_row",
            "scoped", "table", "when"]
