@@ -33,7 +33,7 @@ for column, h in zip(columns, headlines):
         rounds = ui.metric_frame(h.metric, view)
         city_rounds = rounds[rounds["district_code"].isna()] if not view.district_code else \
             rounds[rounds["district_code"] == view.district_code]
-        help_text = ui.headline_text(h.key, lang) + "  \n" + ui.definition_text(h.metric, lang)
+        help_text = ui.headline_text(h.key, lang)
         if len(city_rounds):
             latest = city_rounds.sort_values("started_at").iloc[-1]
             column.metric(label, format_value(latest[h.column], h.unit, lang), help=help_text)

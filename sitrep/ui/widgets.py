@@ -79,8 +79,8 @@ def kpi(column, label: str, metric_id: str, value, unit: str, previous_day=None,
         week = f"{format_delta(value - previous_week, unit)} {t('vs_week', lang)}"
     colour = {"down": "inverse", "up": "normal"}.get(good, "off") if delta else "off"
     column.metric(label, format_value(value, unit, lang), delta=delta_text or None, delta_color=colour,
-                  help=(headline_text(headline, lang) + "  \n" if headline else "")
-                  + definition_text(metric_id, lang) + (f"  \n{week}" if week else ""))
+                  help=(headline_text(headline, lang) if headline else definition_text(metric_id, lang))
+                  + (f"  \n{week}" if week else ""))
     if week:
         column.caption(week)
 
