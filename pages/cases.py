@@ -107,7 +107,8 @@ with st.expander(f"{t('cases_social_list', lang)} · {t('rows_behind', lang)}"):
 # --- suspected cases -----------------------------------------------------------------------------
 st.subheader(metric_name("CASE-SUSPECT"))
 suspect = ui.scoped("CASE-SUSPECT", view)
-cards = registry.columns_of("CASE-SUSPECT", ["new_suspected", "suspected_total", "converted", "conversion_share", "pending", "excluded"], lang)
+cards = registry.columns_of("CASE-SUSPECT", ["new_suspected", "suspected_total", "converted", "conversion_share",
+                                             "pending", "excluded"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
     previous = ui.field(suspect, "previous_24h") if name == "new_suspected" else None
     ui.kpi(column, text, "CASE-SUSPECT", ui.field(suspect, name), unit, previous_day=previous, view=view)
@@ -118,7 +119,8 @@ ui.definition("CASE-SUSPECT", view)
 st.subheader(metric_name("CASE-OUTCOME"))
 outcome = ui.scoped("CASE-OUTCOME", view)
 outcome_week = ui.scoped("CASE-OUTCOME", view, view.as_of - WEEK)
-cards = registry.columns_of("CASE-OUTCOME", ["cure_rate", "fatality_rate", "admission_rate", "recovered", "died", "in_treatment"], lang)
+cards = registry.columns_of("CASE-OUTCOME", ["cure_rate", "fatality_rate", "admission_rate", "recovered", "died",
+                                             "in_treatment"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
     ui.kpi(column, text, "CASE-OUTCOME", ui.field(outcome, name), unit,
            previous_week=ui.field(outcome_week, name), view=view)
@@ -127,7 +129,8 @@ ui.definition("CASE-OUTCOME", view)
 # --- transfer of the infected -------------------------------------------------------------------
 st.subheader(metric_name("CASE-TRANSFER"))
 transfer = ui.scoped("CASE-TRANSFER", view)
-cards = registry.columns_of("CASE-TRANSFER", ["median_hours", "p90_hours", "arrivals", "not_moved", "longest_wait_hours"], lang)
+cards = registry.columns_of("CASE-TRANSFER", ["median_hours", "p90_hours", "arrivals", "not_moved",
+                                              "longest_wait_hours"], lang)
 for column, (text, name, unit) in zip(st.columns(len(cards)), cards):
     value = ui.field(transfer, name)
     if value is None and transfer is None and unit == "count":

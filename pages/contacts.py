@@ -62,7 +62,8 @@ for column, (text, name, unit) in zip(columns, cards):
     ui.kpi(column, text, "CON-TRANSFER", ui.field(transfer, name), unit,
            previous_day=ui.field(transfer_day, name), previous_week=ui.field(transfer_week, name), view=view)
 median = ui.field(transfer, "median_minutes")
-ui.kpi(columns[-1], label("CON-TRANSFER", "median_minutes"), "CON-TRANSFER", None if median is None else median / 60, "hours", view=view)
+ui.kpi(columns[-1], label("CON-TRANSFER", "median_minutes"), "CON-TRANSFER", None if median is None else median / 60,
+       "hours", view=view)
 ui.red_note(transfer, metric_name("CON-TRANSFER"), view)
 ui.definition("CON-TRANSFER", view)
 with st.expander(f"{t('con_overdue_list', lang)} · {t('rows_behind', lang)}", expanded=ui.is_red(transfer)):

@@ -187,7 +187,8 @@ with st.expander(f"{t('iso_single_list', lang)} · {t('rows_behind', lang)}", ex
 st.subheader(metric_name("ISO-COMMISSION"))
 commission = ui.scoped("ISO-COMMISSION", view)
 columns = st.columns(3)
-for column, (text, col, _unit) in zip(columns, registry.columns_of("ISO-COMMISSION", ["rooms_in_use", "facilities", "people"], lang)):
+for column, (text, col, _unit) in zip(
+        columns, registry.columns_of("ISO-COMMISSION", ["rooms_in_use", "facilities", "people"], lang)):
     ui.kpi(column, text, "ISO-COMMISSION", ui.field(commission, col), "count", view=view)
 ui.red_note(commission, metric_name("ISO-COMMISSION"), view)
 ui.definition("ISO-COMMISSION", view)
