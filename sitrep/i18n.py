@@ -12,10 +12,11 @@ A placeholder that names a setting (`{room_usage_trigger}`) is filled with the s
 
 from __future__ import annotations
 
-import string
 import tomllib
 from functools import lru_cache
 from pathlib import Path
+
+from sitrep.registry import placeholders, setting_words
 
 LANGUAGES = ("zh", "en")
 WORDS_DIR = Path(__file__).resolve().parent / "words"
@@ -51,10 +52,6 @@ def _load() -> tuple[dict[str, dict[str, str]], dict[str, str], dict[str, str]]:
 CATALOGUE: dict[str, dict[str, str]] = _load()[0]
 
 
-def placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
 def fill(text: str, lang: str, values: dict, settings: dict | None = None) -> str:
     """`text` with its placeholders filled: from `values`, else with the setting of that name,
     its value from `settings` (name -> value, e.g. a briefing snapshot's) or the one in force."""
@@ -63,8 +60,6 @@ def fill(text: str, lang: str, values: dict, settings: dict | None = None) -> st
         return text
     missing = wanted - set(values)
     if missing:
-        from sitrep.registry import setting_words
-
         given = settings or {}
         values = {**{name: setting_words(name, lang, value=given.get(name)) for name in missing}, **values}
     return text.format(**values)
