@@ -89,7 +89,7 @@ briefing_tab, bulletin_tab, issued_tab = st.tabs([t("brief_tab_briefing", lang),
 with briefing_tab:
     snapshot, seconds = _snapshot(version, view.as_of)
     sha = snapshot_sha256(snapshot)
-    st.caption(t("brief_sha_caption", lang, sha=sha) + " · " + t("brief_generation_seconds", lang, s=f"{seconds:.1f}"))
+    st.caption(t("brief_footer_sha", lang, sha=sha) + " · " + t("brief_generation_seconds", lang, s=f"{seconds:.1f}"))
     files = _files("briefing", sha, snapshot, lang, stamp_at, charts=font_problem is None)
     _downloads(files, f"sitrep_briefing_asof_{view.as_of:%Y%m%d-%H%M}", "briefing")
     with st.form("issue"):
@@ -107,7 +107,7 @@ with briefing_tab:
 with bulletin_tab:
     bulletin = _bulletin(version, view.as_of)
     bulletin_sha = snapshot_sha256(bulletin)
-    st.caption(t("brief_sha_caption", lang, sha=bulletin_sha))
+    st.caption(t("brief_footer_sha", lang, sha=bulletin_sha))
     _downloads(_files("bulletin", bulletin_sha, bulletin, lang, stamp_at, charts=font_problem is None),
                f"sitrep_bulletin_asof_{view.as_of:%Y%m%d-%H%M}", "bulletin")
     _preview(compose_bulletin(bulletin, lang))
@@ -121,8 +121,8 @@ with issued_tab:
             t("brief_icol_id", lang): [i.id for i in issued_list],
             t("brief_icol_issued_at", lang): [i.meta["issued_at"].replace("T", " ") for i in issued_list],
             t("brief_icol_issued_by", lang): [i.meta["issued_by"] for i in issued_list],
-            t("brief_icol_as_of", lang): [i.meta["as_of"].replace("T", " ")[:16] for i in issued_list],
-            t("brief_icol_lang", lang): [i.meta["lang"] for i in issued_list],
+            t("as_of", lang): [i.meta["as_of"].replace("T", " ")[:16] for i in issued_list],
+            t("language", lang): [i.meta["lang"] for i in issued_list],
             t("brief_icol_sha", lang): [i.meta["snapshot_sha256"][:16] for i in issued_list],
         }), hide_index=True, width="stretch")
         ids = [i.id for i in issued_list]

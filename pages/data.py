@@ -121,7 +121,7 @@ with left:
              key="data-dataset-info-csv")
 with right:
     counts = export.row_counts(con)
-    shown = counts.assign(exported=[t("flag_yes" if e else "flag_no", lang) for e in counts["exported"]])
+    shown = counts.assign(exported=[t("cci_yes" if e else "cci_no", lang) for e in counts["exported"]])
     ui.table(shown.rename(columns={"table": t("field_table", lang), "rows": t("field_rows", lang),
                                    "exported": t("field_exported", lang)}),
              "table_row_counts", data_view, key="data-row-counts-csv")
@@ -130,7 +130,7 @@ st.caption(t("persons_withheld", lang))
 # --- every table as a CSV snapshot ----------------------------------------------------------------
 st.subheader(t("table_snapshots", lang))
 offered = list(counts.loc[counts["exported"], "table"])
-chosen = st.selectbox(t("choose_table", lang), offered, key="data_table")
+chosen = st.selectbox(t("field_table", lang), offered, key="data_table")
 total = int(counts.loc[counts["table"] == chosen, "rows"].iloc[0])
 preview = export.preview(con, chosen, PREVIEW_ROWS)
 st.dataframe(preview, hide_index=True, width="stretch")

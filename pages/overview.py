@@ -17,59 +17,43 @@ ui.as_of_caption(view)
 DAY, WEEK = pd.Timedelta(days=1), pd.Timedelta(days=7)
 
 
-def value_at(metric_id: str, column: str, at: pd.Timestamp):
-    row = ui.scoped(metric_id, view, at)
-    return None if row is None else row[column]
-
-
-def isolated_at(at: pd.Timestamp):
-    frame = ui.query_frame("overview/people_in_isolation", view, as_of=at)
+def headline_at(h: registry.Headline, at: pd.Timestamp):
+    """A headline's number at a moment, for the place picked."""
+    frame = ui.query_frame(h.query, view, as_of=at) if h.query else ui.metric_frame(h.metric, view, as_of=at)
     row = ui.scope_row(frame, view)
-    return None if row is None else row["people"]
+    return None if row is None else row[h.column]
 
 
-# --- KPI cards: each against the previous day and the previous 7 days -----------------------
-cards = [
-    ("kpi_new_confirmed", "CASE-NEW", "count", lambda at: value_at("CASE-NEW", "new_confirmed", at)),
-    ("kpi_new_asymptomatic", "CASE-NEW", "count", lambda at: value_at("CASE-NEW", "new_asymptomatic", at)),
-    ("kpi_social", "CASE-SOCIAL", "count", lambda at: value_at("CASE-SOCIAL", "value", at)),
-    ("kpi_isolated", "ISO-USE", "count", isolated_at),
-    ("kpi_room_usage", "ISO-USE", "share", lambda at: value_at("ISO-USE", "value", at)),
-]
-columns = st.columns(len(cards) + 1)
-for column, (label, metric_id, unit, compute) in zip(columns, cards):
-    ui.kpi(column, t(label, lang), metric_id, compute(view.as_of), unit,
-           previous_day=compute(view.as_of - DAY), previous_week=compute(view.as_of - WEEK), view=view)
-
-rounds = ui.metric_frame("TEST-ROUND", view)
-city_rounds = rounds[rounds["district_code"].isna()] if not view.district_code else \
-    rounds[rounds["district_code"] == view.district_code]
-if len(city_rounds):
-    latest = city_rounds.sort_values("started_at").iloc[-1]
-    columns[-1].metric(t("kpi_round", lang), format_value(latest["value"], "share", lang),
-                       help=ui.definition_text("TEST-ROUND", lang))
-    columns[-1].caption(f"{latest['round_id']} · {format_value(latest['elapsed_hours'], 'hours', lang)}"
-                        f" / {format_threshold(latest['threshold'], 'hours', lang)}")
-else:
-    columns[-1].metric(t("kpi_round", lang), "—", help=ui.definition_text("TEST-ROUND", lang))
-    columns[-1].caption(t("no_active_round", lang))
+# --- KPI cards: the registry's headlines, each against the previous day and the previous 7 days -----
+headlines = registry.headlines("overview")
+columns = st.columns(len(headlines))
+for column, h in zip(columns, headlines):
+    label = name_of(h, lang)
+    if h.metric == "TEST-ROUND":  # the latest active round: its progress and its clock
+        rounds = ui.metric_frame(h.metric, view)
+        city_rounds = rounds[rounds["district_code"].isna()] if not view.district_code else \
+            rounds[rounds["district_code"] == view.district_code]
+        help_text = ui.headline_text(h.key, lang)
+        if len(city_rounds):
+            latest = city_rounds.sort_values("started_at").iloc[-1]
+            column.metric(label, format_value(latest[h.column], h.unit, lang), help=help_text)
+            column.caption(f"{latest['round_id']} · {format_value(latest['elapsed_hours'], 'hours', lang)}"
+                           f" / {format_threshold(latest['threshold'], 'hours', lang)}")
+        else:
+            column.metric(label, "—", help=help_text)
+            column.caption(t("no_active_round", lang))
+        continue
+    ui.kpi(column, label, h.metric, headline_at(h, view.as_of), h.unit, previous_day=headline_at(h, view.as_of - DAY),
+           previous_week=headline_at(h, view.as_of - WEEK), view=view, headline=h.key)
 
 # Drill-through: the rows behind each card.
 with st.expander(t("rows_behind", lang)):
-    KPI_ROWS = [
-        ("kpi_new_confirmed", "CASE-NEW", "details/case_new_list", "confirmed"),
-        ("kpi_new_asymptomatic", "CASE-NEW", "details/case_new_list", "asymptomatic"),
-        ("kpi_social", "CASE-SOCIAL", "details/case_social_new", None),
-        ("kpi_isolated", "ISO-USE", "details/iso_rooms_in_use", None),
-        ("kpi_room_usage", "ISO-USE", "details/iso_rooms_in_use", None),
-        ("kpi_round", "TEST-ROUND", "details/test_round_progress", None),
-    ]
-    for tab, (label, metric_id, query, classification) in zip(st.tabs([t(k[0], lang) for k in KPI_ROWS]), KPI_ROWS):
+    for tab, h in zip(st.tabs([name_of(h, lang) for h in headlines]), headlines):
         with tab:
-            rows = ui.metric_frame(metric_id, view, query=query)
-            if classification:
-                rows = rows[rows["classification"] == classification]
-            ui.table(rows, f"{label}_rows", view, key=f"kpi-rows-{label}")
+            rows = ui.metric_frame(h.metric, view, query=h.detail)
+            for column, value in h.detail_where.items():
+                rows = rows[rows[column] == value]
+            ui.table(rows, f"{h.key}_rows", view, key=f"kpi-rows-{h.key}")
 
 # --- the red list ------------------------------------------------------------------------------
 items = ui.red_list_frame(view)

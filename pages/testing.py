@@ -5,7 +5,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from sitrep import ui
+from sitrep import registry, ui
 from sitrep.formatting import format_threshold, format_value
 from sitrep.i18n import t
 
@@ -66,7 +66,7 @@ for round_id, part in by_district.groupby("round_id", sort=False):
             text=[format_value(v, "share", lang) for v in rows["value"]], textposition="inside",
             customdata=[[f"{f:%m-%d %H:%M}" if pd.notna(f) else t("unknown", lang)]
                         for f in rows["projected_finish_at"]],
-            hovertemplate="%{y}: %{text}<br>" + t("field_projected_finish_at", lang) + " %{customdata[0]}<extra></extra>",
+            hovertemplate="%{y}: %{text}<br>" + registry.column_label("TEST-ROUND", "projected_finish_at", lang) + " %{customdata[0]}<extra></extra>",
         ))
     fig.add_vline(x=head["deadline_at"], line_dash="dash", line_color="#c81e1e")
     fig.add_vline(x=view.as_of, line_dash="dot", line_color="#555555")
@@ -77,7 +77,7 @@ for round_id, part in by_district.groupby("round_id", sort=False):
     st.plotly_chart(fig, width="stretch", key=f"round-chart-{round_id}")
     st.caption(t("round_chart_legend", lang))
 if len(rounds):
-    ui.table(ui.readable(rounds.drop(columns=["scope"], errors="ignore"), view), "TEST-ROUND", view, key="testing-round-csv")
+    ui.table(ui.readable(rounds.drop(columns=["scope"], errors="ignore"), view, "TEST-ROUND"), "TEST-ROUND", view, key="testing-round-csv")
 ui.definition("TEST-ROUND", view)
 
 # --- 2-hour progress reports ---------------------------------------------------------------------
@@ -85,14 +85,14 @@ st.subheader(ui.metric_label("TEST-CADENCE", view))
 if cadence.empty:
     st.info(t("no_active_round", lang))
 else:
-    ui.table(ui.readable(cadence.drop(columns=["scope"], errors="ignore"), view), "TEST-CADENCE", view, key="testing-cadence-csv")
+    ui.table(ui.readable(cadence.drop(columns=["scope"], errors="ignore"), view, "TEST-CADENCE"), "TEST-CADENCE", view, key="testing-cadence-csv")
 ui.definition("TEST-CADENCE", view)
 
 # --- pooling -------------------------------------------------------------------------------------
 st.subheader(ui.metric_label("TEST-POOL", view))
 left, right = st.columns(2)
 with left:
-    ui.table(ui.readable(pool, view), "TEST-POOL", view, key="testing-pool-csv")
+    ui.table(ui.readable(pool, view, "TEST-POOL"), "TEST-POOL", view, key="testing-pool-csv")
 with right:
     st.markdown(f"**{t('pool_mismatches', lang)}**")
     ui.table(ui.readable(ui.query_frame("details/test_pool_mismatches", view), view), "test_pool_mismatches", view,
@@ -101,19 +101,19 @@ ui.definition("TEST-POOL", view)
 
 # --- turnaround ----------------------------------------------------------------------------------
 st.subheader(ui.metric_label("TEST-TAT", view))
-ui.table(ui.readable(tat, view), "TEST-TAT", view, key="testing-tat-csv")
+ui.table(ui.readable(tat, view, "TEST-TAT"), "TEST-TAT", view, key="testing-tat-csv")
 ui.definition("TEST-TAT", view)
 
 # --- occupational testing --------------------------------------------------------------------------
 st.subheader(ui.metric_label("TEST-OCCUP", view))
-ui.table(ui.readable(occup, view), "TEST-OCCUP", view, key="testing-occup-csv")
+ui.table(ui.readable(occup, view, "TEST-OCCUP"), "TEST-OCCUP", view, key="testing-occup-csv")
 ui.definition("TEST-OCCUP", view)
 
 # --- sampling sites --------------------------------------------------------------------------------
 st.subheader(ui.metric_label("TEST-SITES", view))
 left, right = st.columns(2)
 with left:
-    ui.table(ui.readable(sites, view), "TEST-SITES", view, key="testing-sites-csv")
+    ui.table(ui.readable(sites, view, "TEST-SITES"), "TEST-SITES", view, key="testing-sites-csv")
 with right:
     st.markdown(f"**{t('sites_missing', lang)}**")
     ui.table(ui.readable(ui.query_frame("details/test_sites_missing", view), view), "test_sites_missing", view,
@@ -121,6 +121,6 @@ with right:
 ui.definition("TEST-SITES", view)
 
 with st.expander(t("round_progress_details", lang)):
-    ui.table(ui.readable(ui.query_frame("details/test_round_progress", view), view), "test_round_progress", view,
+    ui.table(ui.readable(ui.query_frame("details/test_round_progress", view), view, "TEST-ROUND"), "test_round_progress", view,
              key="testing-round-progress-csv")
     ui.definition("TEST-ROUND", view)

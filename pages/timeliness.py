@@ -15,7 +15,7 @@ st.title(t("page_timeliness", lang))
 ui.as_of_caption(view)
 
 
-CLOCK_RULES = ["EPI-ARRIVE", "EPI-CORE", "EPI-FULL", "EPI-ASSIST", "EPI-REPORT", "EPI-PUBLISH", "SCR-8H", "SCR-24H"]
+CLOCK_RULES = registry.timeliness_rules(page="timeliness")  # CON-TRANSFER shows on the contacts page
 
 
 # --- the clock rules: one card each, then one table --------------------------------------------
@@ -61,7 +61,7 @@ for rule in CLOCK_RULES:
         if frame.empty:
             st.info(t("no_items_in_window", lang))
         else:
-            ui.table(ui.readable(frame, view), rule, view, key=f"timeliness-{rule}-csv")
+            ui.table(ui.readable(frame, view, rule), rule, view, key=f"timeliness-{rule}-csv")
         items = ui.metric_frame(rule, view, query="details/timeliness_items")
         st.markdown(f"**{t('late_and_open_items', lang)}** · {len(items)}")
         if items.empty:
@@ -79,10 +79,10 @@ row = ui.scope_row(outcome, view)
 columns = st.columns(4)
 ui.kpi(columns[0], t("kpi_review_backlog", lang), "SCR-OUTCOME", None if row is None else row["value"], "count",
        view=view)
-for column, key, field in zip(columns[1:], ("field_verified", "field_unverifiable", "field_not_in_chongqing"),
-                              ("verified", "unverifiable", "not_in_chongqing")):
-    ui.kpi(column, t(key, lang), "SCR-OUTCOME", None if row is None else row[field], "count", view=view)
-ui.table(ui.readable(outcome, view), "SCR-OUTCOME", view, key="timeliness-scr-outcome-csv")
+for column, (text, field, unit) in zip(
+        columns[1:], registry.columns_of("SCR-OUTCOME", ["verified", "unverifiable", "not_in_chongqing"], lang)):
+    ui.kpi(column, text, "SCR-OUTCOME", None if row is None else row[field], unit, view=view)
+ui.table(ui.readable(outcome, view, "SCR-OUTCOME"), "SCR-OUTCOME", view, key="timeliness-scr-outcome-csv")
 with st.expander(f"{t('review_backlog', lang)} · {t('rows_behind', lang)}"):
     ui.table(ui.readable(ui.query_frame("details/scr_outcome_backlog", view), view), "scr_outcome_backlog", view,
              key="timeliness-scr-backlog-csv")
@@ -95,9 +95,10 @@ row = ui.scope_row(arrival, view)
 columns = st.columns(4)
 ui.kpi(columns[0], t("kpi_arrivals_unregistered", lang), "SCR-ARRIVAL", None if row is None else row["value"],
        "count", view=view)
-for column, field in zip(columns[1:], ("arrivals", "registered_late", "within_grace")):
-    ui.kpi(column, t(f"field_{field}", lang), "SCR-ARRIVAL", None if row is None else row[field], "count", view=view)
-ui.table(ui.readable(arrival, view), "SCR-ARRIVAL", view, key="timeliness-scr-arrival-csv")
+for column, (text, field, unit) in zip(
+        columns[1:], registry.columns_of("SCR-ARRIVAL", ["arrivals", "registered_late", "within_grace"], lang)):
+    ui.kpi(column, text, "SCR-ARRIVAL", None if row is None else row[field], unit, view=view)
+ui.table(ui.readable(arrival, view, "SCR-ARRIVAL"), "SCR-ARRIVAL", view, key="timeliness-scr-arrival-csv")
 with st.expander(f"{t('arrivals_unregistered', lang)} · {t('rows_behind', lang)}"):
     ui.table(ui.readable(ui.query_frame("details/scr_arrival_unregistered", view), view), "scr_arrival_unregistered", view,
              key="timeliness-scr-arrival-items-csv")

@@ -1,17 +1,38 @@
 """The metric registry (metrics.toml): one definition per rulebook id, read by every page,
-the red list, the briefing and CSV headers."""
+the red list, the briefing and CSV headers; and the headline numbers ([headline.*]).
+
+What a metric is called, what it counts (numerator, denominator), its columns' labels and units
+and how its threshold reads come from here only. Prose that states a threshold names its setting
+as a placeholder (`{room_usage_trigger}`); `metrics()` and `headlines()` return the prose filled
+with the settings in force (sitrep.settings.current()), `templates()` the text as written.
+"""
 
 from __future__ import annotations
 
+import string
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 
 from sitrep import PROJECT_ROOT
+from sitrep import settings as settings_module
 
 REGISTRY_FILE = PROJECT_ROOT / "metrics.toml"
 UNITS = {"share", "count", "hours", "days", "per_10k", "rooms"}
+COLUMN_UNITS = UNITS | {"minutes", "time", "date", "flag"}
 GOOD_DIRECTIONS = {"up", "down", "none"}
+HEADLINE_TABLE = "headline"
+TIMELINESS_QUERY = "metrics/timeliness"
+
+
+@dataclass(frozen=True)
+class Column:
+    zh: str
+    en: str
+    unit: str
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
 
 
 @dataclass(frozen=True)
@@ -23,8 +44,11 @@ class Metric:
     definition_en: str
     definition_zh: str
     numerator: str
+    numerator_zh: str
     denominator: str
-    window: str
+    denominator_zh: str
+    window: str         # a setting name (timeliness_window_hours), or prose
+    window_zh: str
     unit: str
     threshold: str      # a setting name in settings.toml, or "" when the rule has no number
     red_when: str       # "" for metrics that are shown, not flagged
@@ -34,29 +58,174 @@ class Metric:
     query: str
     page: str
     detail: str         # drill-through query listing the rows behind the number, or ""
+    columns: dict[str, Column] = field(default_factory=dict)   # the labels of its own columns
 
     @property
     def flags_red(self) -> bool:
         return bool(self.red_when)
 
 
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    definition_en: str
+    metric: str         # the rule it follows, cited beside it
+    query: str          # "" = the metric's own query
+    column: str
+    unit: str
+    good: str
+    detail: str         # the drill-through query behind the card, or ""
+    detail_where: dict  # column -> value the drill-through rows are filtered on
+    overview: bool
+    briefing: bool
+
+
+# Prose fields: filled with the settings in force.
+METRIC_PROSE = ("name_zh", "name_en", "definition_en", "definition_zh", "numerator", "numerator_zh",
+                "denominator", "denominator_zh", "red_when", "red_when_zh")
+HEADLINE_PROSE = ("name_zh", "name_en", "definition_zh", "definition_en")
+
+
+def placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def setting_words(name: str, lang: str, settings: dict | None = None, value=None) -> str:
+    """A setting's number as prose says it: 75%, 8, 3,000 (en) / 3000 (zh). `value` reads another
+    value of the setting (a snapshot's) in the setting's unit."""
+    documented = settings or settings_module.current()
+    if name not in documented:
+        raise KeyError(f"placeholder {{{name}}} names no setting in settings.toml")
+    setting = documented[name]
+    value = setting.value if value is None else value
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(v) for v in value) if lang == "zh" else ", ".join(str(v) for v in value)
+    if setting.unit in ("share", "staff per resident"):
+        return f"{value * 100:g}%"
+    if lang == "en" and abs(value) >= 1000:
+        return f"{value:,g}"
+    return f"{value:g}"
+
+
+def _render(text: str, lang: str, settings: dict) -> str:
+    names = placeholders(text)
+    if not names:
+        return text
+    return text.format(**{n: setting_words(n, lang, settings) for n in names})
+
+
+def _lang(field_name: str) -> str:
+    return "zh" if field_name.endswith("_zh") or field_name == "zh" else "en"
+
+
+def _check(entry: dict, names: list[str], where: str, optional: tuple = ()) -> None:
+    missing = [n for n in names if n not in entry and n not in optional]
+    extra = [k for k in entry if k not in names]
+    if missing or extra:
+        raise ValueError(f"{REGISTRY_FILE}: {where}: missing {missing}, unknown {extra}")
+
+
 @lru_cache(maxsize=1)
-def metrics() -> dict[str, Metric]:
+def _raw() -> dict:
     with open(REGISTRY_FILE, "rb") as f:
-        raw = tomllib.load(f)
+        return tomllib.load(f)
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, Metric]:
+    """Every metric as written in metrics.toml, placeholders unfilled."""
+    raw = {k: v for k, v in _raw().items() if k != HEADLINE_TABLE}
     names = [f.name for f in fields(Metric) if f.name != "id"]
     out = {}
     for metric_id, entry in raw.items():
-        missing = [n for n in names if n not in entry]
-        extra = [k for k in entry if k not in names]
-        if missing or extra:
-            raise ValueError(f"{REGISTRY_FILE}: {metric_id}: missing {missing}, unknown {extra}")
-        metric = Metric(id=metric_id, **entry)
+        _check(entry, names, metric_id, optional=("columns",))
+        entry = dict(entry)
+        columns = {}
+        for column, spec in entry.pop("columns", {}).items():
+            _check(spec, ["zh", "en", "unit"], f"{metric_id}.columns.{column}")
+            if spec["unit"] not in COLUMN_UNITS:
+                raise ValueError(f"{REGISTRY_FILE}: {metric_id}.columns.{column}: unit {spec['unit']!r} unknown")
+            columns[column] = Column(**spec)
+        metric = Metric(id=metric_id, columns=columns, **entry)
         if metric.unit not in UNITS or metric.good not in GOOD_DIRECTIONS:
             raise ValueError(f"{REGISTRY_FILE}: {metric_id}: unit {metric.unit!r} or good {metric.good!r} unknown")
         out[metric_id] = metric
     return out
 
 
+@lru_cache(maxsize=1)
+def headline_templates() -> tuple[Headline, ...]:
+    names = [f.name for f in fields(Headline) if f.name != "key"]
+    out = []
+    for key, entry in _raw().get(HEADLINE_TABLE, {}).items():
+        _check(entry, names, f"headline.{key}")
+        h = Headline(key=key, **entry)
+        if h.metric not in templates():
+            raise ValueError(f"{REGISTRY_FILE}: headline.{key}: follows no metric {h.metric!r}")
+        if h.unit not in UNITS or h.good not in GOOD_DIRECTIONS:
+            raise ValueError(f"{REGISTRY_FILE}: headline.{key}: unit {h.unit!r} or good {h.good!r} unknown")
+        out.append(h)
+    return tuple(out)
+
+
+_rendered: dict = {}
+
+
+def _in_force(kind: str, build):
+    """Render once per settings in force: a new settings.current() (an override, a cleared
+    cache) renders again."""
+    settings = settings_module.current()
+    cached = _rendered.get(kind)
+    if cached is None or cached[0] is not settings:
+        cached = _rendered[kind] = (settings, build(settings))
+    return cached[1]
+
+
+def _render_metric(m: Metric, settings: dict) -> Metric:
+    prose = {f: _render(getattr(m, f), _lang(f), settings) for f in METRIC_PROSE}
+    columns = {c: replace(col, zh=_render(col.zh, "zh", settings), en=_render(col.en, "en", settings))
+               for c, col in m.columns.items()}
+    return replace(m, columns=columns, **prose)
+
+
+def metrics() -> dict[str, Metric]:
+    """Every metric, its prose reading the settings in force."""
+    return _in_force("metrics", lambda s: {k: _render_metric(m, s) for k, m in templates().items()})
+
+
 def metric(metric_id: str) -> Metric:
     return metrics()[metric_id]
+
+
+def headlines(where: str | None = None) -> tuple[Headline, ...]:
+    """The headline numbers in order; `where` = "overview" or "briefing" keeps those shown there."""
+    every = _in_force("headlines", lambda s: tuple(
+        replace(h, **{f: _render(getattr(h, f), _lang(f), s) for f in HEADLINE_PROSE}) for h in headline_templates()))
+    return every if where is None else tuple(h for h in every if getattr(h, where))
+
+
+def headline(key: str) -> Headline:
+    return next(h for h in headlines() if h.key == key)
+
+
+def timeliness_rules(page: str | None = None) -> list[str]:
+    """The clock rules: entries whose query is metrics/timeliness, in registry order."""
+    return [m.id for m in templates().values() if m.query == TIMELINESS_QUERY and (page is None or m.page == page)]
+
+
+def column_label(metric_id: str, column: str, lang: str) -> str:
+    """The label of one of a metric's own columns, in the reader's language."""
+    return metric(metric_id).columns[column].label(lang)
+
+
+def column_labels(metric_id: str, lang: str) -> dict[str, str]:
+    return {c: col.label(lang) for c, col in metric(metric_id).columns.items()}
+
+
+def columns_of(metric_id: str, names: list[str], lang: str) -> list[tuple[str, str, str]]:
+    """(label, column, unit) of some of a metric's own columns, in the order given: a page's cards."""
+    columns = metric(metric_id).columns
+    return [(columns[c].label(lang), c, columns[c].unit) for c in names]

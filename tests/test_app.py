@@ -6,13 +6,13 @@ import tomllib
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from sitrep import PROJECT_ROOT
+from sitrep import PROJECT_ROOT, registry
 from sitrep.formatting import format_value
 from sitrep.queries import run_metric
 from tests.conftest import scalar
 
 APP = str(PROJECT_ROOT / "app.py")
-USAGE = "全市隔离房间使用率"
+USAGE = registry.headline("room_usage").name_zh  # "全市隔离房间使用率"
 
 
 def _metric(at, label):
@@ -94,7 +94,7 @@ def test_every_overview_card_opens_the_rows_behind_it(demo_db_path, demo, monkey
     at.run()
     assert not at.exception, at.exception
     frames = [f.value for f in at.dataframe]
-    new_confirmed = int(_metric(at, "新增确诊").replace(",", ""))
+    new_confirmed = int(_metric(at, registry.headline("new_confirmed").name_zh).replace(",", ""))
     assert new_confirmed > 0  # 07-24 is the outbreak's peak
     confirmed_rows = next(f for f in frames if "classification" in f.columns and (f["classification"] == "confirmed").all())
     assert len(confirmed_rows) == new_confirmed

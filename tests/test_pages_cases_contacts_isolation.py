@@ -14,9 +14,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sitrep import PROJECT_ROOT
+from sitrep import PROJECT_ROOT, registry
 from sitrep.formatting import format_value
-from sitrep.i18n import t
 from sitrep.personal import PERSONAL_COLUMNS
 from sitrep.queries import run_metric
 from tests.conftest import scalar
@@ -26,11 +25,11 @@ PERSONAL = set(PERSONAL_COLUMNS)
 PINNED = "2022-07-24T12:00"
 DISTRICT = "500105"
 
-# page, metric, column, unit, the label of the card showing it (catalogue key)
+# page, metric, column, unit, the registry column whose label names the card showing it
 CASES = [
-    ("pages/cases.py", "CASE-NEW", "cumulative", "count", "cases_cumulative"),
-    ("pages/contacts.py", "CON-MODE", "in_quarantine", "count", "con_in_quarantine"),
-    ("pages/isolation.py", "ISO-USE", "value", "share", "iso_use_city"),
+    ("pages/cases.py", "CASE-NEW", "cumulative", "count", "cumulative"),
+    ("pages/contacts.py", "CON-MODE", "in_quarantine", "count", "in_quarantine"),
+    ("pages/isolation.py", "ISO-USE", "value", "share", "value"),
 ]
 
 
@@ -77,21 +76,21 @@ def test_page_shows_the_query_layers_number_and_follows_as_of_and_district(
     newest = scalar(demo, "select value from dataset_info where key = 'data_as_of'")
 
     at = _open(page)
-    shown = _shown(at, t(label, "zh"))
+    shown = _shown(at, registry.column_label(metric_id, label, "zh"))
     assert shown == _expected(demo, metric_id, column, unit, newest)
     assert any(str(newest)[:16] in c.value for c in at.caption)
     assert len(at.dataframe) > 0
     _no_personal_columns(at)
 
     pinned = _open(page, as_of=PINNED)
-    shown_pinned = _shown(pinned, t(label, "zh"))
+    shown_pinned = _shown(pinned, registry.column_label(metric_id, label, "zh"))
     assert shown_pinned == _expected(demo, metric_id, column, unit, PINNED)
     assert shown_pinned != shown
     assert any(PINNED.replace("T", " ") in c.value for c in pinned.caption)
     _no_personal_columns(pinned)
 
     district = _open(page, district=DISTRICT)
-    shown_district = _shown(district, t(label, "zh"))
+    shown_district = _shown(district, registry.column_label(metric_id, label, "zh"))
     assert shown_district == _expected(demo, metric_id, column, unit, newest, DISTRICT)
     assert shown_district != shown
     _no_personal_columns(district)
@@ -101,6 +100,6 @@ def test_page_shows_the_query_layers_number_and_follows_as_of_and_district(
 def test_page_in_english_uses_the_catalogue(demo_db_path, monkeypatch, page):
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
     at = _open(page, as_of=PINNED, lang="en")
-    key = next(c[4] for c in CASES if c[0] == page)
-    assert any(m.label == t(key, "en") for m in at.metric)
+    metric_id, column = next((c[1], c[4]) for c in CASES if c[0] == page)
+    assert any(m.label == registry.column_label(metric_id, column, "en") for m in at.metric)
     _no_personal_columns(at)

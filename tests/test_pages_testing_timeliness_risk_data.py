@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sitrep import PROJECT_ROOT
+from sitrep import PROJECT_ROOT, registry
 from sitrep.formatting import format_value
 from sitrep.i18n import t
 from sitrep.personal import PERSONAL_COLUMNS, PERSONAL_TABLES
@@ -104,7 +104,7 @@ def test_testing_page_draws_each_round_and_its_progress_rows(demo_db_path, demo,
     rounds = run_metric(demo, "TEST-ROUND", as_of=newest)
     assert len(rounds) > 0
     shares = {round(v, 6) for frame in at.dataframe for c in frame.value.columns
-              if c == t("field_value", "zh") for v in frame.value[c].dropna()}
+              if c == t("value", "zh") for v in frame.value[c].dropna()}
     assert round(float(rounds[rounds["district_code"].isna()].iloc[0]["value"]), 6) in shares
 
 
@@ -122,9 +122,9 @@ def test_risk_page_shows_unknown_elderly_vaccination_as_unknown_never_zero(demo_
     vac = run_metric(demo, "VAC-60", as_of=newest)
     unknown = vac[vac["district_code"].notna() & vac["value"].isna()]["district_code"].tolist()
     assert unknown, "the demo has districts of unknown 60+ population"
-    header, code = t("field_value", "zh"), t("field_district_code", "zh")
+    header, code = t("value", "zh"), t("field_district_code", "zh")
     table = next(f.value for f in at.dataframe if code in f.value.columns and "booster_share" not in f.value.columns
-                 and t("field_booster_share", "zh") in f.value.columns)
+                 and registry.column_label("VAC-60", "booster_share", "zh") in f.value.columns)
     shown = table[table[code].isin(unknown)][header].tolist()
     assert shown and all(v == "未知" for v in shown)
     assert _card(at, t("kpi_vac60", "zh")) == format_value(_expected(demo, "VAC-60", newest), "share")

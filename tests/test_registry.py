@@ -2,8 +2,8 @@
 
 import re
 
-from sitrep import PROJECT_ROOT, QUERIES_DIR
-from sitrep.registry import metrics
+from sitrep import PROJECT_ROOT, QUERIES_DIR, registry
+from sitrep.registry import metrics, placeholders
 from sitrep.settings import load_settings
 
 RULEBOOK_IDS = {
@@ -39,3 +39,73 @@ def test_every_rulebook_id_has_a_metric_test():
     tests = "\n".join(p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "tests" / "metrics").glob("test_*.py"))
     missing = [metric_id for metric_id in RULEBOOK_IDS if metric_id not in tests]
     assert missing == []
+
+
+# --- words: the registry is the only source of what a metric is called and how it reads --------
+
+SETTINGS = set(load_settings(overrides=None))
+
+
+def test_every_entry_reads_in_both_languages():
+    for m in registry.templates().values():
+        for field in ("name_zh", "name_en", "definition_zh", "definition_en", "window", "window_zh", "source"):
+            assert getattr(m, field).strip(), (m.id, field)
+        # a numerator or denominator is stated in both languages or in neither
+        assert bool(m.numerator) == bool(m.numerator_zh), m.id
+        assert bool(m.denominator) == bool(m.denominator_zh), m.id
+        assert bool(m.red_when) == bool(m.red_when_zh), m.id
+        for column, spec in m.columns.items():
+            assert spec.zh.strip() and spec.en.strip(), (m.id, column)
+
+
+def test_every_placeholder_in_the_registrys_prose_names_a_setting():
+    texts = []
+    for m in registry.templates().values():
+        texts += [(m.id, getattr(m, f)) for f in registry.METRIC_PROSE]
+        texts += [(f"{m.id}.{c}", t) for c, col in m.columns.items() for t in (col.zh, col.en)]
+    for h in registry.headline_templates():
+        texts += [(h.key, getattr(h, f)) for f in registry.HEADLINE_PROSE]
+    named = {(where, name) for where, text in texts for name in placeholders(text)}
+    assert named, "the registry states no threshold through a setting"
+    assert {(w, n) for w, n in named if n not in SETTINGS} == set()
+
+
+def test_a_placeholder_reads_the_same_in_both_languages_of_a_field():
+    for m in registry.templates().values():
+        for en, zh in (("name_en", "name_zh"), ("definition_en", "definition_zh"), ("numerator", "numerator_zh"),
+                       ("denominator", "denominator_zh"), ("red_when", "red_when_zh")):
+            assert placeholders(getattr(m, en)) <= placeholders(getattr(m, zh)) | placeholders(m.definition_zh), (m.id, en)
+
+
+def test_with_the_default_settings_the_prose_reads_as_written_before_placeholders():
+    assert registry.metric("ISO-DISPATCH").definition_zh.startswith("对使用率达到75%的区县")
+    assert registry.metric("CON-TRANSFER").name_zh == "密接8小时转运"
+    assert registry.metric("EPI-ARRIVE").name_en == "Investigators on site within 2 h"
+    assert registry.metric("TEST-SITES").definition_en == "Communities of 3,000 or more residents without an open sampling site."
+    assert registry.metric("RISK-STAFF").definition_zh == "现有高风险区中，最近一次报告工作人员少于居民人数10%的区域数。"
+
+
+def test_every_headline_has_its_own_definition_query_column_and_unit():
+    headlines = registry.headlines()
+    assert [h.key for h in registry.headlines("briefing")] == [
+        "new_confirmed", "new_asymptomatic", "new_social", "active_cases", "cumulative_cases", "people_isolated",
+        "room_usage", "high_risk_areas", "medium_risk_areas", "low_risk_areas"]
+    assert [h.key for h in registry.headlines("overview")] == [
+        "new_confirmed", "new_asymptomatic", "new_social", "people_isolated", "room_usage", "current_round"]
+    definitions = [h.definition_zh for h in headlines]
+    assert len(set(definitions)) == len(definitions)
+    assert not {h.definition_zh for h in headlines} & {m.definition_zh for m in registry.metrics().values()}
+    for h in headlines:
+        assert h.name_zh and h.name_en and h.definition_en and h.column and h.metric in registry.metrics()
+        query = h.query or registry.metric(h.metric).query
+        assert (QUERIES_DIR / f"{query}.sql").exists(), h.key
+        text = (QUERIES_DIR / f"{query}.sql").read_text(encoding="utf-8")
+        assert re.search(r"\b" + h.column + r"\b", text), (h.key, h.column)
+        if h.overview:
+            assert h.detail and (QUERIES_DIR / f"{h.detail}.sql").exists(), h.key
+
+
+def test_the_clock_rules_are_the_entries_of_the_timeliness_query():
+    assert registry.timeliness_rules() == [m.id for m in metrics().values() if m.query == "metrics/timeliness"]
+    assert "CON-TRANSFER" in registry.timeliness_rules() and "CON-TRANSFER" not in registry.timeliness_rules("timeliness")
+    assert len(registry.timeliness_rules()) == 9

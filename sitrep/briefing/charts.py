@@ -44,8 +44,8 @@ def epi_curve(days: list[dict], lang: str) -> bytes:
     labels = [d["date"][5:] for d in days]
     confirmed = [d["confirmed"] for d in days]
     asymptomatic = [d["asymptomatic"] for d in days]
-    ax.bar(labels, confirmed, color=RED, label=t("brief_confirmed", lang))
-    ax.bar(labels, asymptomatic, bottom=confirmed, color=ORANGE, label=t("brief_asymptomatic", lang))
+    ax.bar(labels, confirmed, color=RED, label=t("cases_class_confirmed", lang))
+    ax.bar(labels, asymptomatic, bottom=confirmed, color=ORANGE, label=t("cases_class_asymptomatic", lang))
     for x, (c, a) in enumerate(zip(confirmed, asymptomatic)):
         if c + a:
             ax.text(x, c + a, f"{c + a}", ha="center", va="bottom", fontsize=7)

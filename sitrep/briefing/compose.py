@@ -1,7 +1,7 @@
 """The snapshot as a document in the register of a government situation report (zh by default,
 en available). Every number comes from the snapshot and is formatted by sitrep.formatting;
-every word comes from the catalogue (sitrep/i18n.py, keys brief_* and bulletin_*), and the
-rules' names, conditions and sources from the registry entries kept in the snapshot."""
+every word comes from sitrep/words/briefing.toml (through sitrep.i18n), the headlines' names from the
+registry's [headline.*], and the rules' names, conditions and sources from the registry entries kept in the snapshot."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ import re
 import pandas as pd
 
 from sitrep.briefing.document import Bullets, Document, Heading, Image, Paragraph, Table
-from sitrep.briefing.snapshot import HEADLINE, snapshot_sha256
+from sitrep import registry
+from sitrep.briefing.snapshot import snapshot_sha256
 from sitrep.formatting import format_red_item, format_threshold, format_value
-from sitrep.i18n import t
+from sitrep.i18n import name_of, t
 
+# The red list's sections (registry `section`) -> the key of their heading.
+SECTION_WORDS = {"isolation": "brief_section_isolation", "contacts": "brief_section_contacts", "cases": "page_cases",
+                 "testing": "page_testing", "investigation": "brief_section_investigation",
+                 "screening": "brief_section_screening", "risk_areas": "brief_section_risk_areas"}
 NUMERALS_ZH = "一二三四五六七八九十"
 USAGE_CHART_DISTRICTS = 12
 
@@ -113,9 +118,9 @@ def _headline(doc: Document, s: dict, w: _Words, lang: str) -> None:
                         red=_count(s["headline"]["red_items"], lang),
                         d_red=_delta(s["headline"]["red_items"], s["headline"]["red_items_previous"], "count", lang))))
     rows = []
-    for key, metric_id, _query, _column, unit in HEADLINE:
-        rows.append((t(f"brief_kpi_{key}", lang), format_value(now[key], unit, lang),
-                     format_value(before[key], unit, lang), _delta(now[key], before[key], unit, lang), metric_id))
+    for h in registry.headlines("briefing"):
+        rows.append((name_of(h, lang), format_value(now[h.key], h.unit, lang),
+                     format_value(before[h.key], h.unit, lang), _delta(now[h.key], before[h.key], h.unit, lang), h.metric))
     rows.append((t("brief_kpi_red_items", lang), _count(s["headline"]["red_items"], lang),
                  _count(s["headline"]["red_items_previous"], lang),
                  _delta(s["headline"]["red_items"], s["headline"]["red_items_previous"], "count", lang), ""))
@@ -170,7 +175,7 @@ def _red_list(doc: Document, s: dict, w: _Words, lang: str) -> None:
                 doc.add(Bullets(tuple(bullets)))
                 bullets = []
             section = rule_section
-            doc.add(Heading(t(f"brief_section_{section}", lang), level=3))
+            doc.add(Heading(t(SECTION_WORDS[section], lang), level=3))
         end = "。" if lang == "zh" else "."
         bullets.append(Paragraph(sep.join(items) + (f"。{sentence}" if lang == "zh" else f". {sentence}") + end,
                                  lead=f"{w.rule(rule_id)}（{rule_id}）：" if lang == "zh" else f"{w.rule(rule_id)} ({rule_id}): "))
@@ -227,8 +232,9 @@ def _district_table(doc: Document, s: dict, w: _Words, lang: str) -> None:
                      _count(r["red_items"], lang)))
     doc.add(Paragraph(t("brief_district_intro", lang, trigger=format_threshold(
         s["settings"]["room_usage_trigger"], "share", lang)), small=True))
-    doc.add(Table(tuple(t(f"brief_dcol_{c}", lang) for c in (
-        "district", "new_confirmed", "new_asymptomatic", "new_social", "active", "isolated", "usage", "risk", "red")),
+    doc.add(Table(tuple(t(key, lang) for key in (
+        "district", "brief_dcol_new_confirmed", "brief_dcol_new_asymptomatic", "brief_dcol_new_social", "brief_dcol_active",
+        "brief_dcol_isolated", "brief_dcol_usage", "page_risk_areas", "brief_dcol_red")),
         tuple(rows), numeric=tuple(range(1, 9)), widths=(2.6, 1.1, 1.2, 1.1, 1.1, 1.4, 1.4, 1.4, 1.1)))
 
 
@@ -246,8 +252,9 @@ def round_rows(rounds: list[dict], w: _Words, lang: str, names: dict, with_round
     return tuple(rows) if with_round else tuple(row[1:] for row in rows)
 
 
-ROUND_COLUMNS = ("round", "district", "target", "sampled", "resulted", "positive", "last_report", "deadline",
-                 "projected", "status")
+ROUND_COLUMNS = ("round", "district", "bulletin_col_target", "bulletin_col_sampled", "bulletin_col_resulted",
+                 "bulletin_col_positive", "field_last_report_at", "field_deadline_at", "bulletin_col_projected",
+                 "field_status")
 ROUND_WIDTHS = (2.6, 1.3, 1.3, 1.8, 1.8, 0.9, 1.1, 1.1, 1.1, 1.0)
 
 
@@ -260,7 +267,7 @@ def _testing(doc: Document, s: dict, w: _Words, lang: str) -> None:
         behind = [r for r in active if r["is_red"]]
         doc.add(Paragraph(t("brief_testing_active", lang, n=len({r["round_id"] for r in active}),
                             districts=len(active), behind=len(behind), deadline=deadline)))
-        doc.add(Table(tuple(t(f"bulletin_col_{c}", lang) for c in ROUND_COLUMNS),
+        doc.add(Table(tuple(t(key, lang) for key in ROUND_COLUMNS),
                       round_rows(testing["active"], w, lang, names), numeric=(2, 3, 4, 5), widths=ROUND_WIDTHS))
     else:
         doc.add(Paragraph(t("brief_testing_none_active", lang)))
@@ -276,8 +283,9 @@ def _testing(doc: Document, s: dict, w: _Words, lang: str) -> None:
     finished = testing["finished"]
     if finished:
         doc.add(Paragraph(t("brief_finished_intro", lang, n=len(finished))))
-        doc.add(Table(tuple(t(f"brief_fcol_{c}", lang) for c in (
-            "round", "district", "finished", "hours", "sampled", "resulted", "positive", "on_time")),
+        doc.add(Table(tuple(t(key, lang) for key in (
+            "round", "district", "brief_fcol_finished", "brief_fcol_hours", "brief_fcol_sampled", "brief_fcol_resulted",
+            "brief_fcol_positive", "field_on_time")),
             tuple((w.round(f["round_id"], names), w.district(f["district_code"]), _time(f["finished_at"], lang),
                    format_value(f["hours_taken"], "hours", lang), _count(f["people_sampled"], lang),
                    _count(f["people_tested"], lang), _count(f["positive_tubes"], lang),
@@ -287,7 +295,7 @@ def _testing(doc: Document, s: dict, w: _Words, lang: str) -> None:
         doc.add(Paragraph(t("brief_finished_none", lang)))
     tat = testing["turnaround"]
     if tat and tat["median_hours"] is not None:
-        doc.add(Paragraph(t("brief_tat", lang, total=format_value(tat["median_hours"], "hours", lang),
+        doc.add(Paragraph(t("brief_tat", lang, settings=s["settings"], total=format_value(tat["median_hours"], "hours", lang),
                             lab=format_value(tat["median_to_lab_hours"], "hours", lang),
                             result=format_value(tat["median_to_result_hours"], "hours", lang))))
 
@@ -308,8 +316,9 @@ def _timeliness(doc: Document, s: dict, w: _Words, lang: str) -> None:
     sep = "、" if lang == "zh" else ", "
     doc.add(Paragraph(t("brief_timeliness_intro", lang, window=window)
                       + (t("brief_timeliness_red", lang, rules=sep.join(red)) if red else t("brief_timeliness_ok", lang))))
-    doc.add(Table(tuple(t(f"brief_tcol_{c}", lang) for c in (
-        "rule", "limit", "judged", "on_time", "late", "open_overdue", "pending", "median", "source")),
+    doc.add(Table(tuple(t(key, lang) for key in (
+        "brief_tcol_rule", "brief_tcol_limit", "brief_tcol_judged", "brief_tcol_on_time", "field_late",
+        "brief_tcol_open_overdue", "field_pending", "brief_tcol_median", "source")),
         tuple(rows), numeric=(2, 3, 4, 5, 6, 7), widths=(3.4, 1.0, 1.1, 1.1, 0.9, 1.1, 1.0, 1.3, 1.2)))
 
 
@@ -374,7 +383,7 @@ def compose_bulletin(snapshot: dict, lang: str = "zh") -> Document:
                             tested_share=format_value(head["tested_share"], "share", lang),
                             positive=_count(head["positive_tubes"], lang),
                             projected=_time(head["projected_finish_at"], lang))))
-        doc.add(Table(tuple(t(f"bulletin_col_{c}", lang) for c in ROUND_COLUMNS[1:]),
+        doc.add(Table(tuple(t(key, lang) for key in ROUND_COLUMNS[1:]),
                       round_rows(part, w, lang, names, with_round=False), numeric=(1, 2, 3, 4), widths=ROUND_WIDTHS[1:]))
         sep = "、" if lang == "zh" else ", "
         rule = s["rules"]["TEST-ROUND"]

@@ -32,24 +32,15 @@ SCHEMA = "sitrep-briefing/1"
 DAY = pd.Timedelta(days=1)
 EPI_CURVE_DAYS = 14
 
-# Headline numbers: key, the metric whose definition they follow, the query and column that
-# give the city's number, and its unit. The query is the metric's own unless named.
-HEADLINE = [
-    ("new_confirmed", "CASE-NEW", None, "new_confirmed", "count"),
-    ("new_asymptomatic", "CASE-NEW", None, "new_asymptomatic", "count"),
-    ("new_social", "CASE-SOCIAL", None, "value", "count"),
-    ("active_cases", "CASE-NEW", None, "active", "count"),
-    ("cumulative_cases", "CASE-NEW", None, "cumulative", "count"),
-    ("people_isolated", "ISO-USE", "overview/people_in_isolation", "people", "count"),
-    ("room_usage", "ISO-USE", None, "value", "share"),
-    ("high_risk_areas", "RISK-AREAS", None, "high_areas", "count"),
-    ("medium_risk_areas", "RISK-AREAS", None, "medium_areas", "count"),
-    ("low_risk_areas", "RISK-AREAS", None, "low_areas", "count"),
-]
+# Headline numbers and the clock rules come from the registry: registry.headlines("briefing")
+# ([headline.*] of metrics.toml) and the entries whose query is metrics/timeliness.
 
-# Investigation, reporting, transfer and screening clocks (metrics/timeliness): the city row.
-TIMELINESS = ["EPI-ARRIVE", "EPI-CORE", "EPI-FULL", "EPI-ASSIST", "EPI-REPORT", "EPI-PUBLISH",
-              "CON-TRANSFER", "SCR-8H", "SCR-24H"]
+
+def timeliness_rules() -> list[str]:
+    """The clock rules, city rows: the investigation clocks first, then the others in registry order."""
+    return sorted(registry.timeliness_rules(), key=lambda rule: registry.metric(rule).section != "investigation")
+
+
 TIMELINESS_COLUMNS = ["value", "on_time", "late", "done_late", "pending", "open_overdue", "median_minutes",
                       "threshold", "is_red"]
 
@@ -130,11 +121,11 @@ def _value(row: pd.Series | None, column: str):
 def _headline(con, as_of: pd.Timestamp) -> dict[str, Any]:
     frames: dict[tuple, pd.DataFrame] = {}
     out = {}
-    for key, metric_id, query, column, _unit in HEADLINE:
-        name = query or metric_id
+    for h in registry.headlines("briefing"):
+        name = h.query or h.metric
         if name not in frames:
-            frames[name] = run(con, query, as_of=as_of) if query else run_metric(con, metric_id, as_of=as_of)
-        out[key] = _value(_city_row(frames[name]), column)
+            frames[name] = run(con, h.query, as_of=as_of) if h.query else run_metric(con, h.metric, as_of=as_of)
+        out[h.key] = _value(_city_row(frames[name]), h.column)
     return out
 
 
@@ -209,7 +200,7 @@ def _red_items(items: pd.DataFrame) -> list[dict]:
 def _rules(items: pd.DataFrame) -> dict[str, dict]:
     """The registry's words for every rule the briefing cites, kept with the numbers so that a
     briefing re-opened later reads as issued even if a definition changed since."""
-    cited = set(items["rule_id"]) | set(TIMELINESS) | {m[1] for m in HEADLINE} | {
+    cited = set(items["rule_id"]) | set(timeliness_rules()) | {h.metric for h in registry.headlines("briefing")} | {
         "ISO-DISPATCH", "TEST-ROUND", "TEST-CADENCE", "TEST-TAT"}
     out = {}
     for metric_id in sorted(cited):
@@ -257,7 +248,7 @@ def _testing(con, as_of: pd.Timestamp) -> dict:
 
 def _timeliness(con, as_of: pd.Timestamp) -> list[dict]:
     out = []
-    for metric_id in TIMELINESS:
+    for metric_id in timeliness_rules():
         row = _city_row(run_metric(con, metric_id, as_of=as_of))
         entry = {"metric_id": metric_id}
         entry.update({c: _value(row, c) for c in TIMELINESS_COLUMNS})

@@ -9,9 +9,62 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sitrep.i18n import CATALOGUE
+from sitrep.i18n import CATALOGUE, t
 from sitrep.intake.specs import TableSpec
 from sitrep.personal import is_personal
+
+# Each problem code of sitrep.intake -> the key of its reason (sitrep/words/intake.toml). A code
+# two checks share reads the same words (below_minimum and above_maximum: "outside the allowed range").
+REASONS = {
+    "empty_file": "intake_reason_empty_file",
+    "no_rows": "intake_reason_no_rows",
+    "bad_encoding": "intake_reason_bad_encoding",
+    "bad_csv": "intake_reason_bad_csv",
+    "bad_xlsx": "intake_reason_bad_xlsx",
+    "unknown_column": "intake_reason_unknown_column",
+    "duplicate_column": "intake_reason_duplicate_column",
+    "missing_column": "intake_reason_missing_column",
+    "missing_person_columns": "intake_reason_missing_person_columns",
+    "required_empty": "intake_reason_required_empty",
+    "time_missing": "intake_reason_time_missing",
+    "no_such_date": "intake_reason_no_such_date",
+    "ambiguous_date": "intake_reason_ambiguous_date",
+    "bad_datetime": "intake_reason_bad_datetime",
+    "too_early": "intake_reason_too_early",
+    "in_future": "intake_reason_in_future",
+    "not_a_number": "intake_reason_not_a_number",
+    "not_whole": "intake_reason_not_whole",
+    "negative": "intake_reason_negative",
+    "below_minimum": "intake_reason_below_minimum",
+    "too_large": "intake_reason_too_large",
+    "too_long": "intake_reason_too_long",
+    "not_allowed": "intake_reason_not_allowed",
+    "id_card_shape": "intake_reason_id_card_shape",
+    "id_card_15": "intake_reason_id_card_15",
+    "id_card_excel_number": "intake_reason_id_card_excel_number",
+    "person_name_conflict": "intake_reason_person_name_conflict",
+    "id_card_check_digit": "intake_reason_id_card_check_digit",
+    "id_card_birth_date": "intake_reason_id_card_birth_date",
+    "phone_format": "intake_reason_phone_format",
+    "unknown_district": "intake_reason_unknown_district",
+    "unknown_township": "intake_reason_unknown_township",
+    "unknown_community": "intake_reason_unknown_community",
+    "place_outside_district": "intake_reason_place_outside_district",
+    "person_missing": "intake_reason_person_missing",
+    "duplicate_key": "intake_reason_duplicate_key",
+    "person_conflict": "intake_reason_person_conflict",
+    "unknown_person": "intake_reason_unknown_person",
+    "name_needed": "intake_reason_name_needed",
+    "unknown_reference": "intake_reason_unknown_reference",
+    "order": "intake_reason_order",
+    "order_strict": "intake_reason_order_strict",
+    "order_count": "intake_reason_order_count",
+    "secondary_needs_via": "intake_reason_secondary_needs_via",
+    "outcome_needs_check": "intake_reason_outcome_needs_check",
+    "check_needs_outcome": "intake_reason_check_needs_outcome",
+    "classified_at_needed": "intake_reason_classified_at_needed",
+    "above_maximum": "intake_reason_below_minimum",
+}
 
 REPORT_COLUMNS = ["文件 file", "行 row", "列 column", "值 value", "原因", "reason", "代码 code"]
 
@@ -30,14 +83,12 @@ def mask(value: str | None, column: str) -> str | None:
 
 
 def reason_text(code: str, detail: str, lang: str) -> str:
-    key = f"intake_reason_{code}"
-    if key not in CATALOGUE:
+    if code not in REASONS:
         return code
-    template = CATALOGUE[key][lang]
+    template = CATALOGUE[REASONS[code]][lang]
     detail = "" if detail is None or (not isinstance(detail, str) and pd.isna(detail)) else str(detail)
-    return template.format(detail=detail,
-                           detail_zh=f"，是否应为“{detail}”？" if detail else "",
-                           detail_en=f" (did you mean \"{detail}\"?)" if detail else "")
+    suggestion = t("intake_did_you_mean", lang, detail=detail) if detail else ""
+    return template.format(detail=detail, suggestion=suggestion)
 
 
 def report_frame(problems: pd.DataFrame, file_name: str, spec: TableSpec | None = None) -> pd.DataFrame:

@@ -16,11 +16,12 @@ from sitrep.ui.data import (current_file_version, data_version, district_names, 
                             metric_frame, query_frame, reader, red_list_frame, reference_frame, say_timeout, scoped,
                             timed_out, townships_frame)
 from sitrep.ui.view_state import View, as_of_caption, chosen_language, controls, current_view
-from sitrep.ui.widgets import (definition, definition_text, format_delta, kpi, metric_label, readable, red_note,
+from sitrep.ui.widgets import (definition, definition_text, format_delta, headline_text, kpi, metric_label, readable,
+                               red_note,
                                table)
 
 __all__ = ["CITY", "View", "as_of_caption", "chosen_language", "controls", "current_file_version", "current_view",
            "data_version", "definition", "definition_text", "district_names", "district_outlines", "districts_frame",
-           "field", "format_delta", "is_red", "kpi", "metric_frame", "metric_label", "query_frame", "readable",
+           "field", "format_delta", "headline_text", "is_red", "kpi", "metric_frame", "metric_label", "query_frame", "readable",
            "reader", "red_list_frame", "red_note", "reference_frame", "say_timeout", "scope_row", "scoped", "table",
            "timed_out", "townships_frame", "when"]

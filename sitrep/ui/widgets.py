@@ -11,7 +11,7 @@ from sitrep import registry
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
 from sitrep.frames import head_rows, is_red
-from sitrep.i18n import CATALOGUE, name_of, t
+from sitrep.i18n import column_key, name_of, t
 from sitrep.settings import current as current_settings
 from sitrep.ui.data import district_names
 from sitrep.ui.view_state import View
@@ -24,16 +24,46 @@ WORDS = {
 }
 
 
+def _setting_text(name: str, lang: str) -> str:
+    setting = current_settings()[name]
+    return format_threshold(setting.value, setting.unit, lang)
+
+
 def definition_text(metric_id: str, lang: str) -> str:
+    """The registry's definition in the reader's language: what it counts (numerator, denominator),
+    over which window, when it is red (the threshold in force), the notice, the page."""
     m = registry.metric(metric_id)
-    definition = m.definition_zh if lang == "zh" else m.definition_en
+    zh = lang == "zh"
+    definition = m.definition_zh if zh else m.definition_en
     parts = [f"**{m.id} {name_of(m, lang)}**: {definition}"]
+    numerator, denominator = (m.numerator_zh, m.denominator_zh) if zh else (m.numerator, m.denominator)
+    if numerator:
+        parts.append(f"{t('numerator', lang)}: {numerator}")
+    if denominator:
+        parts.append(f"{t('denominator', lang)}: {denominator}")
+    if m.window:
+        window = _setting_text(m.window, lang) if m.window in current_settings() else (m.window_zh if zh else m.window)
+        parts.append(f"{t('window', lang)}: {window}")
     if m.threshold:
-        setting = current_settings()[m.threshold]
-        parts.append(f"{t('threshold', lang)}: {format_threshold(setting.value, setting.unit, lang)}"
-                     + (f" ({m.red_when_zh if lang == 'zh' else m.red_when})" if m.red_when else ""))
+        parts.append(f"{t('threshold', lang)}: {_setting_text(m.threshold, lang)}"
+                     + (f" ({m.red_when_zh if zh else m.red_when})" if m.red_when else ""))
     parts.append(f"{t('source', lang)}: {m.source}")
+    parts.append(f"{t('page', lang)}: {t(PAGE_WORDS[m.page], lang)}")
     return "  \n".join(parts)
+
+
+def headline_text(key: str, lang: str) -> str:
+    """A headline number's own definition, and the rule it follows."""
+    h = registry.headline(key)
+    rule = registry.metric(h.metric)
+    return "  \n".join([f"**{name_of(h, lang)}**: {h.definition_zh if lang == 'zh' else h.definition_en}",
+                        f"{t('rule', lang)}: {rule.id} {name_of(rule, lang)}"])
+
+
+# Registry `page` -> the key of the page's title.
+PAGE_WORDS = {"overview": "page_overview", "cases": "page_cases", "contacts": "page_contacts",
+              "isolation": "page_isolation", "testing": "page_testing", "timeliness": "page_timeliness",
+              "risk_areas": "page_risk_areas", "data": "page_data"}
 
 
 def definition(metric_id: str, view: View) -> None:
@@ -41,11 +71,12 @@ def definition(metric_id: str, view: View) -> None:
 
 
 def kpi(column, label: str, metric_id: str, value, unit: str, previous_day=None, previous_week=None,
-        view: View | None = None) -> None:
+        view: View | None = None, headline: str | None = None) -> None:
     """A number with its change against the previous day and week, the arrow coloured by
-    whether the change is good (registry `good`), and its definition on hover."""
-    m = registry.metric(metric_id)
+    whether the change is good (registry `good`), and its definition on hover. A headline card
+    (registry [headline.*]) shows its own definition and good direction."""
     lang = view.lang if view else "zh"
+    good = registry.headline(headline).good if headline else registry.metric(metric_id).good
     delta, delta_text = None, ""
     if previous_day is not None and value is not None and not pd.isna(previous_day) and not pd.isna(value):
         delta = value - previous_day
@@ -53,9 +84,10 @@ def kpi(column, label: str, metric_id: str, value, unit: str, previous_day=None,
     week = ""
     if previous_week is not None and value is not None and not pd.isna(previous_week) and not pd.isna(value):
         week = f"{format_delta(value - previous_week, unit)} {t('vs_week', lang)}"
-    colour = {"down": "inverse", "up": "normal"}.get(m.good, "off") if delta else "off"
+    colour = {"down": "inverse", "up": "normal"}.get(good, "off") if delta else "off"
     column.metric(label, format_value(value, unit, lang), delta=delta_text or None, delta_color=colour,
-                  help=definition_text(metric_id, lang) + (f"  \n{week}" if week else ""))
+                  help=(headline_text(headline, lang) if headline else definition_text(metric_id, lang))
+                  + (f"  \n{week}" if week else ""))
     if week:
         column.caption(week)
 
@@ -81,13 +113,16 @@ def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, he
                        file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")
 
 
-def readable(frame: pd.DataFrame, view: View) -> pd.DataFrame:
-    """District names beside codes, column headers from the catalogue (ids, codes, times only)."""
+def readable(frame: pd.DataFrame, view: View, metric_id: str | None = None) -> pd.DataFrame:
+    """District names beside codes; column headers from the registry for the metric's own columns,
+    from the words (sitrep/words/columns.toml) for ids, codes, times and drill-through columns."""
     out = frame.copy()
     if "district_code" in out.columns:
         out.insert(out.columns.get_loc("district_code") + 1, "district_name",
                    out["district_code"].map(district_names(view)).fillna(t("whole_city", view.lang)))
-    return out.rename(columns={c: t(f"field_{c}", view.lang) for c in out.columns if f"field_{c}" in CATALOGUE})
+    own = registry.column_labels(metric_id, view.lang) if metric_id else {}
+    return out.rename(columns={c: own[c] if c in own else t(column_key(c), view.lang)
+                               for c in out.columns if c in own or column_key(c)})
 
 
 def metric_label(metric_id: str, view: View) -> str:

@@ -12,8 +12,7 @@ from sitrep.queries import run_metric
 from tests.fixture_db import FixtureDB
 
 AS_OF = "2022-07-28 12:00"
-CLOCK_RULES = ("CON-TRANSFER", "EPI-ARRIVE", "EPI-CORE", "EPI-FULL", "EPI-ASSIST", "EPI-REPORT",
-               "EPI-PUBLISH", "SCR-8H", "SCR-24H")
+CLOCK_RULES = tuple(registry.timeliness_rules())  # the entries of metrics/timeliness (9, tests/test_registry.py)
 T = pd.Timestamp
 
 
