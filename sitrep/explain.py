@@ -31,6 +31,7 @@ from pathlib import Path
 
 from sitrep import PROJECT_ROOT, QUERIES_DIR, registry
 from sitrep import settings as settings_module
+from sitrep.i18n import SECTION_WORDS, t
 
 TESTS_DIR = PROJECT_ROOT / "tests" / "metrics"
 PAGES_DIR = PROJECT_ROOT / "pages"
@@ -42,38 +43,6 @@ _COMMENT = re.compile(r"--[^\n]*")
 _SECTION = re.compile(r"^\s*# ---")
 _ID = re.compile(r"\b[A-Z]+-[A-Z0-9]+\b")
 
-# The labels of `explain`'s own output (a developer's tool; the metric words come from the registry).
-LABELS = {
-    "section": {"zh": "所属部分", "en": "section"},
-    "definition": {"zh": "定义", "en": "definition"},
-    "numerator": {"zh": "分子", "en": "numerator"},
-    "denominator": {"zh": "分母", "en": "denominator"},
-    "window": {"zh": "时间窗", "en": "window"},
-    "unit": {"zh": "单位", "en": "unit"},
-    "source": {"zh": "依据", "en": "source"},
-    "threshold": {"zh": "阈值设置", "en": "threshold setting"},
-    "no_threshold": {"zh": "（无，规则本身不带数字）", "en": "(none: the rule has no number)"},
-    "in_force": {"zh": "现行值", "en": "in force"},
-    "default": {"zh": "默认值", "en": "default"},
-    "overridden": {"zh": "已被覆盖", "en": "overridden"},
-    "not_overridden": {"zh": "默认值，未覆盖", "en": "the default, not overridden"},
-    "other_settings": {"zh": "查询还读取的设置", "en": "other settings the SQL reads"},
-    "red_when": {"zh": "何时为红", "en": "red when"},
-    "not_flagged": {"zh": "（只展示，不判红）", "en": "(shown, not flagged)"},
-    "page": {"zh": "页面", "en": "page"},
-    "query": {"zh": "SQL 文件", "en": "SQL file"},
-    "staging": {"zh": "读取的中间视图", "en": "staging views it reads"},
-    "fragments": {"zh": "使用的片段", "en": "fragments it uses"},
-    "detail": {"zh": "明细查询", "en": "drill-through query"},
-    "none": {"zh": "无", "en": "none"},
-    "tests": {"zh": "测试", "en": "tests"},
-    "no_tests": {"zh": "（未找到：请在 tests/metrics/ 中加上 `# --- {id} ---` 小节）",
-                 "en": "(none found: head its tests in tests/metrics/ with `# --- {id} ---`)"},
-}
-
-
-def _label(key: str, lang: str) -> str:
-    return LABELS[key][lang]
 
 
 # --- SQL ------------------------------------------------------------------------------------
@@ -212,10 +181,10 @@ def _setting_value(setting: settings_module.Setting) -> str:
 def _sql_lines(name: str, lang: str, indent: str = "  ") -> list[str]:
     staging = staging_read(name)
     fragments = fragments_read(name)
-    none = _label("none", lang)
-    return [f"{indent}{_label('staging', lang)}: "
+    none = t('explain_none', lang)
+    return [f"{indent}{t('explain_staging', lang)}: "
             + (", ".join(f"{v} ({query_file('staging/' + v)})" for v in staging) or none),
-            f"{indent}{_label('fragments', lang)}: "
+            f"{indent}{t('explain_fragments', lang)}: "
             + (", ".join(f"{f.split('/', 1)[1]} ({query_file(f)})" for f in fragments) or none)]
 
 
@@ -231,45 +200,45 @@ def explain(metric_id: str, lang: str = "zh") -> str:
     if lang == "en":
         definitions = definitions[::-1]
     out = [f"{m.id} · {names[0]} · {names[1]}", ""]
-    out.append(f"{_label('section', lang)}: {m.section}    {_label('source', lang)}: {m.source}")
+    out.append(f"{t('explain_section', lang)}: {m.section}    {t('explain_source', lang)}: {m.source}")
     for code, text in definitions:
-        out.append(f"{_label('definition', lang)} ({code}): {text}")
-    out.append(f"{_label('numerator', lang)}: {m.numerator or '-'}")
-    out.append(f"{_label('denominator', lang)}: {m.denominator or '-'}")
+        out.append(f"{t('explain_definition', lang)} ({code}): {text}")
+    out.append(f"{t('explain_numerator', lang)}: {m.numerator or '-'}")
+    out.append(f"{t('explain_denominator', lang)}: {m.denominator or '-'}")
     window = m.window
     if window in in_force:
         window = f"{window} = {_setting_value(in_force[window])}"
-    out.append(f"{_label('window', lang)}: {window}")
-    out.append(f"{_label('unit', lang)}: {m.unit}")
+    out.append(f"{t('explain_window', lang)}: {window}")
+    out.append(f"{t('explain_unit', lang)}: {m.unit}")
     if m.threshold:
         s = in_force[m.threshold]
-        state = (f"{_label('overridden', lang)} ({settings_module.overrides_file()}; "
-                 f"{_label('default', lang)} {defaults[m.threshold].value})"
-                 if s.overridden else _label("not_overridden", lang))
-        out.append(f"{_label('threshold', lang)}: {s.name} = {s.value} ({_label('in_force', lang)}: {state})")
-        out.append(f"  {_label('unit', lang)}: {s.unit}; {_label('source', lang)}: {s.source}")
+        state = (f"{t('explain_overridden', lang)} ({settings_module.overrides_file()}; "
+                 f"{t('explain_default', lang)} {defaults[m.threshold].value})"
+                 if s.overridden else t('explain_not_overridden', lang))
+        out.append(f"{t('explain_threshold', lang)}: {s.name} = {s.value} ({t('explain_in_force', lang)}: {state})")
+        out.append(f"  {t('explain_unit', lang)}: {s.unit}; {t('explain_source', lang)}: {s.source}")
         out.append(f"  {s.doc}")
     else:
-        out.append(f"{_label('threshold', lang)}: {_label('no_threshold', lang)}")
+        out.append(f"{t('explain_threshold', lang)}: {t('explain_no_threshold', lang)}")
     queries = _queries()
     others = [p for p in dict.fromkeys(queries.parameters(m.query) + (queries.parameters(m.detail) if m.detail else ()))
               if p in in_force and p not in (m.threshold, m.window)]
     if others:
-        out.append(f"{_label('other_settings', lang)}: " + ", ".join(
-            f"{p} = {in_force[p].value}" + (f" ({_label('overridden', lang)})" if in_force[p].overridden else "")
+        out.append(f"{t('explain_other_settings', lang)}: " + ", ".join(
+            f"{p} = {in_force[p].value}" + (f" ({t('explain_overridden', lang)})" if in_force[p].overridden else "")
             for p in others))
     red = (m.red_when_zh, m.red_when) if lang == "zh" else (m.red_when, m.red_when_zh)
-    out.append(f"{_label('red_when', lang)}: " + (" / ".join(red) if m.red_when else _label("not_flagged", lang)))
-    out.append(f"{_label('page', lang)}: pages/{m.page}.py")
-    out.append(f"{_label('query', lang)}: {query_file(m.query)}")
+    out.append(f"{t('explain_red_when', lang)}: " + (" / ".join(red) if m.red_when else t('explain_not_flagged', lang)))
+    out.append(f"{t('explain_page', lang)}: pages/{m.page}.py")
+    out.append(f"{t('explain_query', lang)}: {query_file(m.query)}")
     out += _sql_lines(m.query, lang)
-    out.append(f"{_label('detail', lang)}: " + (query_file(m.detail) if m.detail else _label("none", lang)))
+    out.append(f"{t('explain_detail', lang)}: " + (query_file(m.detail) if m.detail else t('explain_none', lang)))
     if m.detail:
         out += _sql_lines(m.detail, lang)
     locations = tests_covering(m.id)
-    out.append(f"{_label('tests', lang)}:")
+    out.append(f"{t('explain_tests', lang)}:")
     if not locations:
-        out.append("  " + _label("no_tests", lang).format(id=m.id))
+        out.append("  " + t('explain_no_tests', lang).format(id=m.id))
     for loc in locations:
         out.append(f"  {loc}  {loc.text}")
         for n, name in loc.tests:
@@ -286,7 +255,6 @@ def _cell(text: str) -> str:
 def catalogue() -> str:
     """docs/metric-catalogue.md: every registry metric by rulebook section, with the settings'
     defaults (settings.toml, never a local override, so the file is the same on every machine)."""
-    from sitrep.i18n import t
     from sitrep.redlist import SECTION_ORDER
 
     defaults = settings_module.documented()
@@ -300,7 +268,7 @@ def catalogue() -> str:
              "and tests: `python -m sitrep explain ID`. How a metric query is built: `docs/metrics.md`.", ""]
     for section in sections:
         members = [m for m in entries if m.section == section]
-        lines += [f"## {t(f'brief_section_{section}', 'en')} · {t(f'brief_section_{section}', 'zh')} (`{section}`)",
+        lines += [f"## {t(SECTION_WORDS[section], 'en')} · {t(SECTION_WORDS[section], 'zh')} (`{section}`)",
                   ""]
         for m in members:
             if m.threshold:

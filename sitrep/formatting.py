@@ -39,25 +39,13 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from sitrep.i18n import t
+
 UNKNOWN = {"zh": "未知", "en": "unknown"}
 
-# Unit words. (Interface words are moving to data files; these follow the catalogue's entries.)
-_WORDS = {
-    "h": {"zh": "小时", "en": "h"},
-    "min": {"zh": "分", "en": "min"},
-    "s": {"zh": "秒", "en": "s"},
-    "d": {"zh": "天", "en": "d"},
-    "rising": {"zh": "近7日 {now} 例，高于前7日 {before} 例", "en": "{now} in the last 7 days, up from {before} in the 7 before"},
-    "runway": {"zh": "{time}后达到阈值（尚差 {rooms} 间，净增 {rate} 间/天）",
-               "en": "trigger in {time} ({rooms} rooms to go at {rate} a day net)"},
-}
 
 # A float a hair off a boundary (0.7 x 90 = 63.000000000000007) must not cross it when truncated.
 _EPSILON = 1e-9
-
-
-def _w(key: str, lang: str) -> str:
-    return _WORDS[key][lang if lang in ("zh", "en") else "zh"]
 
 
 def _missing(value) -> bool:
@@ -84,11 +72,11 @@ def format_duration(seconds: float, lang: str = "zh", with_seconds: bool = False
     sign, total = ("-" if total < 0 else ""), abs(total)
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
-    hours, minutes, secs = f"{h} {_w('h', lang)}", f"{m:02d} {_w('min', lang)}", f"{s:02d} {_w('s', lang)}"
+    hours, minutes, secs = f"{h} {t('unit_h', lang)}", f"{m:02d} {t('unit_min', lang)}", f"{s:02d} {t('unit_s', lang)}"
     if with_seconds:
-        parts = [hours, minutes, secs] if h else [f"{m} {_w('min', lang)}", secs] if m else [f"{s} {_w('s', lang)}"]
+        parts = [hours, minutes, secs] if h else [f"{m} {t('unit_min', lang)}", secs] if m else [f"{s} {t('unit_s', lang)}"]
     else:
-        parts = ([hours] if m == 0 else [hours, minutes]) if h else [f"{m} {_w('min', lang)}"]
+        parts = ([hours] if m == 0 else [hours, minutes]) if h else [f"{m} {t('unit_min', lang)}"]
     return sign + " ".join(parts)
 
 
@@ -109,7 +97,7 @@ def format_value(value, unit: str, lang: str = "zh", limit=None) -> str:
     if unit == "days":
         if 0 < value < 1:
             return format_duration(float(value) * 86400, lang, round_up=True)
-        return f"{_ceil(value, 1):.1f} {_w('d', lang)}"
+        return f"{_ceil(value, 1):.1f} {t('unit_d', lang)}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.1f}"
@@ -163,9 +151,9 @@ def format_red_item(item: Mapping, lang: str = "zh") -> str:
     briefing's snapshot) as it should read beside its threshold: what makes it red."""
     rule = item.get("rule_id")
     if rule == "CASE-NEW" and _given(item, "last_7d", "previous_7d"):
-        return _w("rising", lang).format(now=f"{int(item['last_7d']):,}", before=f"{int(item['previous_7d']):,}")
+        return t('red_rising', lang, now=f"{int(item['last_7d']):,}", before=f"{int(item['previous_7d']):,}")
     if rule == "ISO-RUNWAY" and _given(item, "value", "rooms_to_trigger", "net_rooms_per_day"):
-        return _w("runway", lang).format(time=format_value(item["value"], "days", lang),
+        return t('red_runway', lang, time=format_value(item["value"], "days", lang),
                                          rooms=f"{int(item['rooms_to_trigger']):,}",
                                          rate=f"{float(item['net_rooms_per_day']):,.1f}")
     if rule == "TEST-CADENCE" and _given(item, "hours_since"):

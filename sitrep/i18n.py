@@ -20,7 +20,11 @@ from sitrep.registry import placeholders, setting_words
 
 LANGUAGES = ("zh", "en")
 WORDS_DIR = Path(__file__).resolve().parent / "words"
-COLUMNS_TABLE = "columns"   # in columns.toml: column name -> the key of its header
+COLUMNS_TABLE = "columns"
+# The rulebook's sections (registry `section`) -> the key of their heading (briefing, catalogue).
+SECTION_WORDS = {"isolation": "brief_section_isolation", "contacts": "brief_section_contacts", "cases": "page_cases",
+                 "testing": "page_testing", "investigation": "brief_section_investigation",
+                 "screening": "brief_section_screening", "risk_areas": "brief_section_risk_areas"}   # in columns.toml: column name -> the key of its header
 
 
 def _read(path: Path) -> dict:

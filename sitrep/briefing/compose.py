@@ -13,12 +13,8 @@ from sitrep.briefing.document import Bullets, Document, Heading, Image, Paragrap
 from sitrep import registry
 from sitrep.briefing.snapshot import snapshot_sha256
 from sitrep.formatting import format_red_item, format_threshold, format_value
-from sitrep.i18n import name_of, t
+from sitrep.i18n import SECTION_WORDS, name_of, t
 
-# The red list's sections (registry `section`) -> the key of their heading.
-SECTION_WORDS = {"isolation": "brief_section_isolation", "contacts": "brief_section_contacts", "cases": "page_cases",
-                 "testing": "page_testing", "investigation": "brief_section_investigation",
-                 "screening": "brief_section_screening", "risk_areas": "brief_section_risk_areas"}
 NUMERALS_ZH = "一二三四五六七八九十"
 USAGE_CHART_DISTRICTS = 12
 

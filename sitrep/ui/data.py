@@ -22,22 +22,12 @@ from sitrep import database_path, queries
 from sitrep import redlist as redlist_module
 from sitrep.db import VersionedPools, file_version
 from sitrep.frames import scope_row
+from sitrep.i18n import t
 from sitrep.queries import QueryTimeout
 
 if TYPE_CHECKING:
     from sitrep.ui.view_state import View
 
-# words: move to the catalogue
-WORDS = {
-    "query_timeout": {
-        "zh": "{what} 的查询超过时限 {limit} 秒，已停止（settings.toml 中的 query_time_limit_seconds）。"
-              "可缩小范围（选一个区县或换一个时刻）后重试，或请管理员调高时限。",
-        "en": "The query for {what} ran past its time limit of {limit} s and was stopped (settings.toml "
-              "query_time_limit_seconds). Narrow the view (a district, another moment) and try again, or ask "
-              "the operator to raise the limit.",
-    },
-    "red_list": {"zh": "红色预警", "en": "the red list"},
-}
 
 
 @st.cache_resource(show_spinner=False)
@@ -118,7 +108,7 @@ def say_timeout(timeout: QueryTimeout, lang: str, what: str | None = None) -> No
     shown = st.session_state.setdefault("timeouts_shown", set())
     if what not in shown:
         shown.add(what)
-        st.error(WORDS["query_timeout"][lang].format(what=what, limit=f"{timeout.limit:g}"))
+        st.error(t("query_timeout", lang, what=what, limit=f"{timeout.limit:g}"))
 
 
 def _empty(name: str, params: dict, columns: list[str] | None = None) -> pd.DataFrame:
@@ -167,7 +157,7 @@ def red_list_frame(view: View, **place) -> pd.DataFrame:
     try:
         return _red_list_cached(data_version(), view.as_of, place["district_code"], place["township_code"])
     except QueryTimeout as timeout:
-        say_timeout(timeout, view.lang, f"{WORDS['red_list'][view.lang]} ({timeout.metric_id}, "
+        say_timeout(timeout, view.lang, f"{t('red_list', view.lang)} ({timeout.metric_id}, "
                                         f"queries/{timeout.name}.sql)")
         return _empty("", {}, columns=redlist_module.COLUMNS)
 

@@ -16,12 +16,6 @@ from sitrep.settings import current as current_settings
 from sitrep.ui.data import district_names
 from sitrep.ui.view_state import View
 
-# words: move to the catalogue
-WORDS = {
-    "rows_cut": {"zh": "显示前 {shown} 行，共 {total} 行 — 全部行请下载 CSV",
-                 "en": "showing {shown} of {total} rows — download all as CSV"},
-    "download_all_csv": {"zh": "下载全部 {total} 行（CSV）", "en": "Download all {total} rows as CSV"},
-}
 
 
 def _setting_text(name: str, lang: str) -> str:
@@ -107,8 +101,8 @@ def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, he
     st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
     label = t("download_csv", view.lang)
     if len(shown) < total:
-        st.caption(WORDS["rows_cut"][view.lang].format(shown=f"{len(shown):,}", total=f"{total:,}"))
-        label = WORDS["download_all_csv"][view.lang].format(total=f"{total:,}")
+        st.caption(t("rows_cut", view.lang, shown=f"{len(shown):,}", total=f"{total:,}"))
+        label = t("download_all_csv", view.lang, total=f"{total:,}")
     st.download_button(f"⬇ {label}", data=csv_bytes(frame),
                        file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")
 
