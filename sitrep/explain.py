@@ -203,12 +203,14 @@ def explain(metric_id: str, lang: str = "zh") -> str:
     out.append(f"{t('explain_section', lang)}: {m.section}    {t('explain_source', lang)}: {m.source}")
     for code, text in definitions:
         out.append(f"{t('explain_definition', lang)} ({code}): {text}")
-    out.append(f"{t('explain_numerator', lang)}: {m.numerator or '-'}")
-    out.append(f"{t('explain_denominator', lang)}: {m.denominator or '-'}")
     window = m.window
     if window in in_force:
         window = f"{window} = {_setting_value(in_force[window])}"
-    out.append(f"{t('explain_window', lang)}: {window}")
+    for label, zh, en in (("explain_numerator", m.numerator_zh, m.numerator),
+                          ("explain_denominator", m.denominator_zh, m.denominator),
+                          ("explain_window", m.window_zh, window)):
+        first, second = (zh, en) if lang == "zh" else (en, zh)
+        out.append(f"{t(label, lang)}: {first or '-'}" + (f" · {second}" if second and second != first else ""))
     out.append(f"{t('explain_unit', lang)}: {m.unit}")
     if m.threshold:
         s = in_force[m.threshold]
@@ -284,8 +286,11 @@ def catalogue() -> str:
                 ("Definition", m.definition_en),
                 ("定义", m.definition_zh),
                 ("Numerator", m.numerator),
+                ("分子", m.numerator_zh),
                 ("Denominator", m.denominator),
+                ("分母", m.denominator_zh),
                 ("Window", window),
+                ("时间窗", m.window_zh),
                 ("Unit", m.unit),
                 ("Threshold", threshold),
                 ("Red when", f"{m.red_when} · {m.red_when_zh}" if m.red_when else "shown, not flagged"),
