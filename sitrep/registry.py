@@ -81,12 +81,19 @@ class Headline:
     detail_where: dict  # column -> value the drill-through rows are filtered on
     overview: bool
     briefing: bool
+    card_zh: str = ""   # the label on the overview's card where the name is too long for one ("" = the name)
+    card_en: str = ""
+
+    def card(self, lang: str) -> str:
+        """The label of its overview card."""
+        short = self.card_zh if lang == "zh" else self.card_en
+        return short or (self.name_zh if lang == "zh" else self.name_en)
 
 
 # Prose fields: filled with the settings in force.
 METRIC_PROSE = ("name_zh", "name_en", "definition_en", "definition_zh", "numerator", "numerator_zh",
                 "denominator", "denominator_zh", "red_when", "red_when_zh")
-HEADLINE_PROSE = ("name_zh", "name_en", "definition_zh", "definition_en")
+HEADLINE_PROSE = ("name_zh", "name_en", "definition_zh", "definition_en", "card_zh", "card_en")
 
 
 def placeholders(text: str) -> set[str]:
@@ -161,7 +168,7 @@ def headline_templates() -> tuple[Headline, ...]:
     names = [f.name for f in fields(Headline) if f.name != "key"]
     out = []
     for key, entry in _raw().get(HEADLINE_TABLE, {}).items():
-        _check(entry, names, f"headline.{key}")
+        _check(entry, names, f"headline.{key}", optional=("card_zh", "card_en"))
         h = Headline(key=key, **entry)
         if h.metric not in templates():
             raise ValueError(f"{REGISTRY_FILE}: headline.{key}: follows no metric {h.metric!r}")

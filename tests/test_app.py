@@ -12,7 +12,7 @@ from sitrep.queries import run_metric
 from tests.conftest import scalar
 
 APP = str(PROJECT_ROOT / "app.py")
-USAGE = registry.headline("room_usage").name_zh  # "全市隔离房间使用率"
+USAGE = registry.headline("room_usage").card("zh")  # the card's label, "全市隔离房间使用率"
 
 
 def _metric(at, label):
@@ -94,11 +94,11 @@ def test_every_overview_card_opens_the_rows_behind_it(demo_db_path, demo, monkey
     at.run()
     assert not at.exception, at.exception
     frames = [f.value for f in at.dataframe]
-    new_confirmed = int(_metric(at, registry.headline("new_confirmed").name_zh).replace(",", ""))
+    new_confirmed = int(_metric(at, registry.headline("new_confirmed").card("zh")).replace(",", ""))
     assert new_confirmed > 0  # 07-24 is the outbreak's peak
     confirmed_rows = next(f for f in frames if "classification" in f.columns and (f["classification"] == "confirmed").all())
     assert len(confirmed_rows) == new_confirmed
     rooms = next(f for f in frames if "rooms_occupied" in f.columns)
-    assert f"{rooms['rooms_occupied'].sum() / rooms['rooms'].sum():.1%}" == _metric(at, USAGE)
+    assert format_value(rooms['rooms_occupied'].sum() / rooms['rooms'].sum(), 'share') == _metric(at, USAGE)
     for frame in frames:
         assert not {"full_name", "id_card_number", "phone"} & set(frame.columns)

@@ -109,3 +109,12 @@ def test_the_clock_rules_are_the_entries_of_the_timeliness_query():
     assert registry.timeliness_rules() == [m.id for m in metrics().values() if m.query == "metrics/timeliness"]
     assert "CON-TRANSFER" in registry.timeliness_rules() and "CON-TRANSFER" not in registry.timeliness_rules("timeliness")
     assert len(registry.timeliness_rules()) == 9
+
+
+def test_every_overview_card_label_fits_a_card():
+    """Six cards share the overview's width: a label longer than this is cut off ("新增确诊（24小…")."""
+    for h in registry.headlines("overview"):
+        assert len(h.card("zh")) <= 9, h.key
+        assert len(h.card("en")) <= 18, h.key
+    assert registry.headline("new_confirmed").card("zh") == "新增确诊"       # its name says "(24小时)"
+    assert registry.headline("room_usage").card("en") == registry.headline("room_usage").name_en
