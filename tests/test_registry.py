@@ -118,3 +118,11 @@ def test_every_overview_card_label_fits_a_card():
         assert len(h.card("en")) <= 18, h.key
     assert registry.headline("new_confirmed").card("zh") == "新增确诊"       # its name says "(24小时)"
     assert registry.headline("room_usage").card("en") == registry.headline("room_usage").name_en
+
+
+def test_every_drill_through_has_a_test_that_its_rows_agree_with_its_number():
+    """tests/metrics/test_detail_agreement_*.py hold each detail query's rows equal to its metric's numbers."""
+    agreement = "".join(p.read_text(encoding="utf-8")
+                        for p in (PROJECT_ROOT / "tests" / "metrics").glob("test_detail_agreement_*.py"))
+    uncovered = [m.id for m in registry.metrics().values() if m.detail and f'"{m.id}"' not in agreement]
+    assert uncovered == []
