@@ -71,7 +71,8 @@ red_now as (
 
 quarantines_so_far as (
     -- For the history: every quarantine begun up to $as_of, its end and its move into centralized
-    -- isolation only when known by $as_of.
+    -- isolation only when known by $as_of; only of districts whose history is needed (red now, or
+    -- every district when the city is), as changes_where_red keeps, so no other is computed.
     select
         district_code,
         quarantine_start_at,
@@ -85,6 +86,8 @@ quarantines_so_far as (
     where quarantine_start_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and (district_code in (select scope_code from red_now)
+           or exists (select 1 from red_now where scope_code is null))
 ),
 
 steps as (
@@ -116,6 +119,14 @@ changes as (
 
 changes_where_red as (${fragments/changes_where_red}),
 
+net_change_per_moment as (
+    -- One row per scope and moment: the window below then runs over moments, not changes.
+    select scope_code, changed_at, sum(dq) as dq, sum(dc) as dc,
+           sum(dq_before) as dq_before, sum(dc_before) as dc_before
+    from changes_where_red
+    group by scope_code, changed_at
+),
+
 history as (
     -- The counts after each moment: the changes of its scope up to and including it.
     select
@@ -125,9 +136,9 @@ history as (
         sum(dc) over so_far as c,
         sum(dq_before) over so_far as q_before,
         sum(dc_before) over so_far as c_before
-    from changes_where_red
+    from net_change_per_moment
     window so_far as (partition by scope_code order by changed_at
-                      range between unbounded preceding and current row)
+                      rows between unbounded preceding and current row)
 ),
 
 red_history as (
