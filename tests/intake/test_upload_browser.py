@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 from sitrep import PROJECT_ROOT
 from sitrep.intake.values import id_card_with_check_digit
 from tests.app_server import running_app
-from tests.intake.helpers import csv_bytes, query
+from tests.intake.helpers import csv_bytes, import_log, query
 from tools.screenshot import CHROMIUM_ARGS, DONE
 
 HEADER = ["密接编号", "姓名", "身份证号", "类别", "关联病例编号", "区县", "判定时间", "转运到隔离点时间"]
@@ -60,6 +60,6 @@ def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path
         page.screenshot(path=str(SHOTS / "data-upload-applied.png"), full_page=True)
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
-    log = query(db, "select imported_by, via, file_name, status, rows_inserted from import_log")
+    log = import_log(db)[["imported_by", "via", "file_name", "status", "rows_inserted"]]
     assert log.values.tolist() == [["值班员甲", "upload", "密接_0806.csv", "applied", 1]]
     assert query(db, "select count(*) as n from contacts where contact_id = 990001")["n"].iloc[0] == 1
