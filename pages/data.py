@@ -13,13 +13,13 @@ import streamlit as st
 
 from sitrep import database_path, registry, ui
 from sitrep import export
-from sitrep.db import connect_read, dataset_info, table_names
+from sitrep.db import connect_read, dataset_info
 from sitrep.export import csv_bytes, file_name
 from sitrep.i18n import name_of, t
 from sitrep.intake import report as intake_report
 from sitrep.intake import specs as intake_specs
 from sitrep.intake import templates as intake_templates
-from sitrep.intake.run import check_file, import_file
+from sitrep.intake.run import check_file, import_file, import_log, log_refusal
 from sitrep.settings import current as current_settings
 
 view = ui.current_view()
@@ -66,6 +66,8 @@ if upload is not None:
     if st.session_state.get("intake_check_key") != check_key:
         with st.spinner(t("intake_checking", lang)):
             outcome, _ = check_file(con, data, upload.name, target, ignore_extra=ignore_extra)
+        if not outcome.ok:      # a refused file is logged once (the check is kept for this file)
+            outcome.import_id = log_refusal(database_path(), outcome, by=operator.strip(), via="upload")
         st.session_state["intake_check_key"], st.session_state["intake_check"] = check_key, outcome
     outcome = st.session_state["intake_check"]
     c = outcome.counts
@@ -105,10 +107,16 @@ if upload is not None:
                            file_name=file_name(f"{outcome.file_name}_问题清单", stamp), mime="text/csv",
                            key="intake-report-csv")
 
+# Accepted and refused imports alike, from the operational store (sitrep.opstore), read afresh
+# on every run: a refusal does not change the database, so the data version says nothing of it.
 st.subheader(t("intake_log", lang))
-if "import_log" in table_names(con):
-    log = ui.reference_frame("import_log")
+log = import_log(database_path())
+if len(log):
+    statuses = {"applied": t("import_status_applied", lang), "rejected": t("import_status_rejected", lang),
+                "started": t("import_status_started", lang), "interrupted": t("import_status_interrupted", lang)}
+    log = log.assign(status=log["status"].map(statuses).fillna(log["status"]))
     ui.table(ui.readable(log, view), "import_log", data_view, key="data-import-log-csv")
+    st.caption(t("import_log_note", lang))
 else:
     st.caption(t("intake_log_empty", lang))
 

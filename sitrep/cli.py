@@ -93,7 +93,8 @@ def _import(args: argparse.Namespace) -> int:
     if not outcome.ok:
         frame = report.report_frame(outcome.problems, outcome.file_name, specs.table(table))
         print(f"{path.name}: rejected 已拒绝 — {len(frame)} problems 个问题 in {outcome.rows_rejected:,} of "
-              f"{outcome.rows_in_file:,} rows; nothing was written 未写入任何数据", file=sys.stderr)
+              f"{outcome.rows_in_file:,} rows; nothing was written 未写入任何数据"
+              + (f" (logged 已记录: import #{outcome.import_id})" if outcome.import_id else ""), file=sys.stderr)
         print(report.report_text(frame), file=sys.stderr)
         if args.report:
             Path(args.report).write_bytes(csv_bytes(frame))

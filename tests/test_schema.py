@@ -24,8 +24,7 @@ REQUIRED_TABLES = {
     # investigation and reporting, screening
     "investigations", "assist_letters", "screening_tasks", "arrivals",
     "dataset_info",
-    # every import of a delivered file (sitrep.intake)
-    "import_log",
+    # (the import log is in the operational store, sitrep.opstore: tests/test_opstore.py)
 }
 
 

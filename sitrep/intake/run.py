@@ -2,11 +2,25 @@
 
 DuckDB lets one process write a file, and a running app holds the database open read-only, so
 an import never writes in place. Under an exclusive lock (one import at a time) it copies the
-database, applies the file to the copy in one transaction, logs itself in `import_log` in that
-same transaction, closes the copy and renames it over the original (os.replace: atomic on one
-file system). A reader sees the old file or the new one, never a half-applied import; a killed
-import leaves only a stray copy, which the next import removes. The app notices the new file by
-its modification time (sitrep.ui.data_version) and opens it for the next page run.
+database, applies the file to the copy in one transaction, closes the copy and renames it over
+the original (os.replace: atomic on one file system). A reader sees the old file or the new one,
+never a half-applied import; a killed import leaves only a stray copy, which the next import
+removes. The app notices the new file by its modification time (sitrep.ui.data_version).
+
+The import log lives in the operational store (sitrep.opstore, SQLite beside the database), not in
+the database: a refused file is logged there and the database file is not touched at all. An
+import that gets as far as the copy is logged in steps, so that no crash leaves an applied import
+without a trace:
+
+1. under the lock, a row with status `started` (who, which file, which table);
+2. the copy is written and committed; the row gets the counts and the copy's identity
+   (device:inode:mtime, which the database file has once the copy is renamed over it);
+3. os.replace; then the row becomes `applied`.
+
+A crash before 3 leaves the database as it was and a `started` row; a crash between the rename
+and the last update leaves the new database and a `started` row with its counts. The next import
+(or the Data page, when no import is running) settles such rows under the lock: `applied` when the
+database file is the recorded copy, else `interrupted`, each with a note saying so.
 """
 
 from __future__ import annotations
@@ -25,19 +39,18 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from sitrep import QUERIES_DIR
+from sitrep import opstore
 from sitrep.db import connect_read
 from sitrep.intake import files, specs
 from sitrep.intake.merge import Counts, Staged
 from sitrep.intake.validate import Checked, Places, check, problems_frame
 
-IMPORT_LOG_SCHEMA = QUERIES_DIR / "schema" / "10_import_log.sql"
 LOCK_WAIT_SECONDS = 600
 
 
 @dataclass
 class Outcome:
-    status: str                       # applied, rejected, valid (checked only, nothing written)
+    status: str                       # applied, rejected, valid (checked only, nothing written or logged)
     table: str
     file_name: str
     sha256: str = ""
@@ -153,27 +166,58 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
-def ensure_import_log(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(IMPORT_LOG_SCHEMA.read_text(encoding="utf-8"))
-
-
-def _log(con: duckdb.DuckDBPyConnection, outcome: Outcome, by: str, via: str, started: float) -> int:
-    import_id = con.execute("select coalesce(max(import_id), 0) + 1 from import_log").fetchone()[0]
+def _log_fields(outcome: Outcome, started: float) -> dict:
+    """What the import log says of an outcome (sitrep.opstore.IMPORT_LOG_COLUMNS)."""
     c = outcome.counts
-    con.execute("""
-        insert into import_log (import_id, imported_at, imported_by, via, file_name, file_sha256, file_encoding,
-                                table_name, status, rows_in_file, rows_inserted, rows_updated, rows_unchanged,
-                                rows_rejected, problems, persons_added, persons_updated, seconds)
-        values ($import_id, $imported_at, $by, $via, $file_name, $sha, $encoding, $table, $status, $rows_in_file,
-                $inserted, $updated, $unchanged, $rejected, $problems, $persons_added, $persons_updated, $seconds)
-    """, {"import_id": import_id, "imported_at": pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None).floor("s"),
-          "by": by, "via": via, "file_name": outcome.file_name, "sha": outcome.sha256 or "",
-          "encoding": outcome.encoding or None, "table": outcome.table, "status": outcome.status,
-          "rows_in_file": outcome.rows_in_file, "inserted": c.inserted, "updated": c.updated,
-          "unchanged": c.unchanged, "rejected": outcome.rows_rejected, "problems": len(outcome.problems),
-          "persons_added": c.persons_added, "persons_updated": c.persons_updated,
-          "seconds": round(time.perf_counter() - started, 3)})
-    return import_id
+    return {"status": outcome.status, "file_sha256": outcome.sha256 or "", "file_encoding": outcome.encoding or None,
+            "rows_in_file": outcome.rows_in_file, "rows_inserted": c.inserted, "rows_updated": c.updated,
+            "rows_unchanged": c.unchanged, "rows_rejected": outcome.rows_rejected,
+            "problems": len(outcome.problems), "persons_added": c.persons_added,
+            "persons_updated": c.persons_updated, "seconds": round(time.perf_counter() - started, 3)}
+
+
+def log_refusal(db: Path | str, outcome: Outcome, by: str, via: str, started: float | None = None) -> int:
+    """Log a refused file in the operational store (the database is not touched); its import number."""
+    fields = _log_fields(outcome, started if started is not None else time.perf_counter())
+    fields["status"] = "rejected"
+    return opstore.add_import(db, imported_by=by, via=via, file_name=outcome.file_name, table_name=outcome.table,
+                              **fields)
+
+
+def _file_identity(path: Path) -> str:
+    st = path.stat()
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}"
+
+
+def settle_started(db: Path) -> list[int]:
+    """Settle the log rows of imports into `db` that never completed (call only under the lock, so
+    none of them is still running): `applied` if the database is the copy they were about to rename,
+    else `interrupted`. The numbers of the rows settled."""
+    current = _file_identity(db) if db.exists() else None
+    settled = []
+    for row in opstore.started_imports(db):
+        if row["new_file"] and row["new_file"] == current:
+            opstore.update_import(db, row["import_id"], status="applied",
+                                  note="settled later: the import stopped after replacing the database "
+                                       "and before completing its log row")
+        else:
+            opstore.update_import(db, row["import_id"], status="interrupted",
+                                  note="settled later: the import stopped before replacing the database; "
+                                       "nothing was written")
+        settled.append(row["import_id"])
+    return settled
+
+
+def import_log(db: Path | str, limit: int = 500) -> pd.DataFrame:
+    """The import log (applied and refused imports alike), newest first, from the operational store.
+    Rows left `started` by a crashed import are settled first when no import is running."""
+    db = Path(db)
+    try:
+        with exclusive(db, wait_seconds=0):
+            settle_started(db)
+    except (TimeoutError, OSError):
+        pass        # an import is running (its row is rightly `started`), or the folder is read-only
+    return opstore.import_log(db, limit)
 
 
 def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | None = None, via: str = "cli",
@@ -181,8 +225,8 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
                 progress: Callable[[str, float], None] | None = None) -> Outcome:
     """Check the file and apply it to the database at `db` in one step, or reject it whole.
 
-    A rejected file changes nothing but the import log (and not even that when log_rejected is
-    False: the Data page checks before it offers to import)."""
+    A rejected file is logged in the operational store (unless log_rejected is False) and leaves
+    the database file as it was, byte for byte: it is not even opened for writing."""
     db = Path(db)
     by = by or os.environ.get("SITREP_OPERATOR") or getpass.getuser()
     step = progress or (lambda label, fraction: None)
@@ -201,7 +245,7 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
         reader.close()
     if outcome.status == "rejected" and (checked is None or not checked.ok):
         if log_rejected:
-            _apply(db, outcome, None, by, via, started, step)
+            outcome.import_id = log_refusal(db, outcome, by, via, started)
         outcome.seconds = time.perf_counter() - started
         return outcome
     outcome = _apply(db, outcome, checked, by, via, started, step)
@@ -210,48 +254,64 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
     return outcome
 
 
-def _apply(db: Path, outcome: Outcome, checked: Checked | None, by: str, via: str, started: float,
+def _apply(db: Path, outcome: Outcome, checked: Checked, by: str, via: str, started: float,
            step: Callable[[str, float], None]) -> Outcome:
     with exclusive(db, on_wait=lambda: step("waiting for another import", 0.1)):
+        settle_started(db)
         remove_stray_copies(db)
+        import_id = opstore.add_import(db, imported_by=by, via=via, file_name=outcome.file_name,
+                                       table_name=outcome.table, **{**_log_fields(outcome, started),
+                                                                    "status": "started"})
+        outcome.import_id = import_id
         copy = db.with_name(f"{_copy_prefix(db)}{os.getpid()}.duckdb")
-        step("copying the database", 0.2)
-        shutil.copyfile(db, copy)
-        wal = db.with_name(db.name + ".wal")
-        if wal.exists():        # a writer that never checkpointed: its log is part of the data
-            shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
+        replaced = False
         try:
+            step("copying the database", 0.2)
+            shutil.copyfile(db, copy)
+            wal = db.with_name(db.name + ".wal")
+            if wal.exists():        # a writer that never checkpointed: its log is part of the data
+                shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
             con = duckdb.connect(str(copy))
             try:
                 con.execute("begin transaction")
-                ensure_import_log(con)
-                if checked is not None:
-                    # Checked again against the database as it is now: another import may have
-                    # landed since the first look.
-                    step("checking against the database", 0.4)
-                    staged = Staged(con, checked)
-                    found = staged.stage()
-                    if found.empty:
-                        step("writing", 0.6)
-                        outcome.counts = staged.write()
-                        outcome.status = "applied"
-                        outcome.data_as_of = _advance_data_as_of(con, staged.newest_time())
-                    else:
-                        con.execute("rollback")
-                        con.execute("begin transaction")
-                        ensure_import_log(con)
-                        outcome = _rejected(outcome, found, outcome.rows_in_file)
-                        outcome.counts = Counts()
+                # Checked again against the database as it is now: another import may have
+                # landed since the first look.
+                step("checking against the database", 0.4)
+                staged = Staged(con, checked)
+                found = staged.stage()
+                if found.empty:
+                    step("writing", 0.6)
+                    outcome.counts = staged.write()
+                    outcome.status = "applied"
+                    outcome.data_as_of = _advance_data_as_of(con, staged.newest_time())
                     staged.drop()
-                outcome.import_id = _log(con, outcome, by, via, started)
-                step("committing", 0.85)
-                con.execute("commit")
-                con.execute("checkpoint")
+                    step("committing", 0.85)
+                    con.execute("commit")
+                    con.execute("checkpoint")
+                else:
+                    con.execute("rollback")
+                    outcome = _rejected(outcome, found, outcome.rows_in_file)
+                    outcome.counts = Counts()
             finally:
                 con.close()
+            if outcome.status != "applied":     # refused after all: the copy is dropped unused
+                opstore.update_import(db, import_id, **_log_fields(outcome, started))
+                return outcome
             _fsync(copy)
+            # What the log needs if the process dies after the rename: the counts, and how to
+            # recognise the new database file (settle_started).
+            opstore.update_import(db, import_id, **{**_log_fields(outcome, started), "status": "started"},
+                                  new_file=_file_identity(copy))
             os.replace(copy, db)
+            replaced = True
             _fsync(db.parent)
+            opstore.update_import(db, import_id, status="applied",
+                                  seconds=round(time.perf_counter() - started, 3))
+        except Exception as error:
+            if not replaced:
+                opstore.update_import(db, import_id, status="interrupted",
+                                      note=f"failed before replacing the database: {type(error).__name__}: {error}")
+            raise
         finally:
             copy.unlink(missing_ok=True)
             copy.with_name(copy.name + ".wal").unlink(missing_ok=True)

@@ -164,7 +164,7 @@ def red_list_frame(view: View, **place) -> pd.DataFrame:
 
 def reference_frame(name: str, **params) -> pd.DataFrame:
     """Reference rows that do not depend on the view (queries/reference/NAME.sql: district names and
-    outlines, a district's townships, the import log), read once per data version."""
+    outlines, a district's townships), read once per data version."""
     try:
         return _query_cached(data_version(), f"reference/{name}", params)
     except QueryTimeout as timeout:

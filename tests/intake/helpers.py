@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from sitrep import PROJECT_ROOT
+from sitrep import PROJECT_ROOT, opstore
 from sitrep.intake.run import import_file
 from tests.fixture_db import FixtureDB
 
@@ -104,3 +104,8 @@ def samples_csv(path: Path, first_id: int, rows: int, tube_id: int = 1) -> Path:
                           "采样时间": "2022-08-05 07:00"})
     frame.to_csv(path, index=False, encoding="utf-8-sig")
     return path
+
+
+def import_log(db: Path) -> pd.DataFrame:
+    """The import log of the database at `db` (the operational store), newest first."""
+    return opstore.import_log(db)

@@ -2,7 +2,7 @@
 
 from sitrep import PROJECT_ROOT
 from sitrep.intake import docs, specs
-from tests.intake.helpers import cli, csv_bytes, file_digest, query
+from tests.intake.helpers import cli, csv_bytes, file_digest, import_log, query
 
 HEADER = ["风险区编号", "区县", "乡镇街道编码", "风险区名称", "风险等级", "涉及人数", "划定时间"]
 
@@ -14,7 +14,7 @@ def test_a_good_file_exits_0_and_says_what_it_did(small_db, tmp_path):
     result = cli("import", str(path), "--table", "风险区", "--db", str(small_db), "--by", "值班员甲")
     assert result.returncode == 0, result.stderr
     assert "1 new" in result.stdout and "import #1" in result.stdout and "gb18030" in result.stdout
-    assert query(small_db, "select imported_by from import_log")["imported_by"].tolist() == ["值班员甲"]
+    assert import_log(small_db)["imported_by"].tolist() == ["值班员甲"]
 
 
 def test_a_bad_file_exits_1_prints_the_report_and_writes_it_whole(small_db, tmp_path):

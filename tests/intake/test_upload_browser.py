@@ -10,7 +10,7 @@ from playwright.sync_api import expect, sync_playwright
 from sitrep import PROJECT_ROOT
 from sitrep.intake.values import id_card_with_check_digit
 from tests.app_server import running_app
-from tests.intake.helpers import csv_bytes, query
+from tests.intake.helpers import csv_bytes, file_digest, import_log, query
 from tools.screenshot import CHROMIUM_ARGS, DONE
 
 HEADER = ["密接编号", "姓名", "身份证号", "类别", "关联病例编号", "区县", "判定时间", "转运到隔离点时间"]
@@ -43,11 +43,13 @@ def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path
         page.get_by_label("导入到").first.click()
         page.get_by_role("option", name="密接与次密接 · contacts").click()
 
+        untouched = file_digest(db)
         page.locator("input[type=file]").set_input_files(str(bad))
         expect(page.get_by_text("文件未通过校验，未写入任何数据")).to_be_visible(timeout=60_000)
         expect(page.get_by_text("日月顺序不明确").first).to_be_attached()  # a grid cell (drawn on canvas)
         page.screenshot(path=str(SHOTS / "data-upload-rejected.png"), full_page=True)
         assert query(db, "select count(*) as n from contacts where contact_id = 990001")["n"].iloc[0] == 0
+        assert file_digest(db) == untouched          # the refusal is logged in the store, not the database
 
         page.locator("input[type=file]").set_input_files(str(good))
         expect(page.get_by_text("校验通过：1 行（gb18030）")).to_be_visible(timeout=60_000)
@@ -60,6 +62,8 @@ def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path
         page.screenshot(path=str(SHOTS / "data-upload-applied.png"), full_page=True)
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
-    log = query(db, "select imported_by, via, file_name, status, rows_inserted from import_log")
-    assert log.values.tolist() == [["值班员甲", "upload", "密接_0806.csv", "applied", 1]]
+    log = import_log(db)[["imported_by", "via", "file_name", "status", "rows_inserted"]]
+    # Newest first: the good file, and the bad one the page refused (logged before a name was given).
+    assert log.values.tolist() == [["值班员甲", "upload", "密接_0806.csv", "applied", 1],
+                                   ["", "upload", "密接_bad.csv", "rejected", 0]]
     assert query(db, "select count(*) as n from contacts where contact_id = 990001")["n"].iloc[0] == 1
