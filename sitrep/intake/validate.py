@@ -17,6 +17,11 @@ import pandas as pd
 from sitrep.intake import values as parse
 from sitrep.intake.files import RawFile
 from sitrep.intake.specs import Column, TableSpec
+from sitrep.personal import mask_text, normal_header
+
+# Free-text columns keep what was written; every other kind (and text that is a code or key:
+# *_id, *_code) is folded to ASCII first (values.normalise), so ＦＡ１ and FA1 are one key.
+FREE_TEXT = "text"
 
 PROBLEM_COLUMNS = ["row", "column", "value", "reason", "detail"]
 
@@ -66,7 +71,8 @@ class Checked:
 
 
 def _normal(header: str) -> str:
-    return header.strip().replace(" ", "").replace("（", "(").replace("）", ")").lower()
+    """Headers compare as sitrep.personal.normal_header says: spaces, full-width forms, case ignored."""
+    return normal_header(header)
 
 
 def match_headers(headers: list[str], spec: TableSpec, ignore_extra: bool) -> tuple[dict[int, str], pd.DataFrame,
@@ -77,12 +83,16 @@ def match_headers(headers: list[str], spec: TableSpec, ignore_extra: bool) -> tu
         for label in col.headers:
             by_header[_normal(label)] = col.name
     known_labels = [c.zh for c in spec.columns] + [c.name for c in spec.columns]
+    if headers and not any(_normal(h) in by_header for h in headers):
+        # No header is one of ours: most likely a file without a header row, whose first row is
+        # data. Its cells are not echoed (they may be names, ID numbers, phones).
+        return {}, problems_frame([1], "", [None], "no_header", len(headers)), []
     mapping, problems, ignored, seen = {}, [], [], {}
     for position, header in enumerate(headers):
         name = by_header.get(_normal(header))
         if name is None:
             if ignore_extra:
-                ignored.append(header)
+                ignored.append(mask_text(header))
                 continue
             close = difflib.get_close_matches(header, known_labels, n=1, cutoff=0.5)
             problems.append(problems_frame([1], header or f"(第 {position + 1} 列)", [header], "unknown_column",
@@ -99,6 +109,31 @@ def match_headers(headers: list[str], spec: TableSpec, ignore_extra: bool) -> tu
     if spec.person == "required" and not present & {"person_id", "id_card_number"}:
         problems.append(problems_frame([1], spec.column("id_card_number").zh, [None], "missing_person_columns"))
     return mapping, pd.concat(problems) if problems else problems_frame(), ignored
+
+
+def _folds(col: Column, spec: TableSpec) -> bool:
+    """Whether the column's cells are folded to ASCII (NFKC) before parsing: all but free text."""
+    return col.kind != FREE_TEXT or col.name in spec.key or col.name.endswith(("_id", "_code"))
+
+
+def _parse_safely(col: Column, cells: pd.Series, places: Places, now: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """The column parsed; should a parser fail on a cell it did not foresee, the cells it fails
+    on are found one by one and refused (unreadable_value) instead of failing the whole check."""
+    try:
+        return _parse_column(col, cells, places, now)
+    except Exception:
+        pass
+    values, problem = [], []
+    for index, cell in cells.items():
+        one = cells.loc[[index]]
+        try:
+            value, reason = _parse_column(col, one, places, now)
+            values.append(value.iloc[0])
+            problem.append(reason.iloc[0])
+        except Exception:
+            values.append(None)
+            problem.append("unreadable_value")
+    return pd.Series(values, index=cells.index, dtype=object), pd.Series(problem, index=cells.index, dtype=object)
 
 
 def _parse_column(col: Column, cells: pd.Series, places: Places, now: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
@@ -144,15 +179,25 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
         return Checked(spec, typed, present, header_of, problems_frame([1], "", [None], "no_rows"), ignored)
 
     found = []
+    # Cells the reader could not take as they stand (a formula without a cached value), by address.
+    unreadable = set()
+    for row, position, code, detail in getattr(raw, "cell_problems", ()):
+        if position in mapping:
+            unreadable.add((row, position))
+            found.append(problems_frame([row], header_of[mapping[position]], [None], code, detail))
     for position, name in mapping.items():
         col = spec.column(name)
         cells = raw.cells[f"c{position}"]
         filled = cells.notna()
         if col.required:
             empty = raw.rows[~filled]
+            empty = empty[[(int(r), position) not in unreadable for r in empty]]
             if len(empty):
                 found.append(problems_frame(empty, header_of[name], [None] * len(empty), "required_empty"))
-        values, problem = _parse_column(col, cells[filled], places, now)
+        given = cells[filled]
+        if _folds(col, spec):
+            given = parse.normalise(given)
+        values, problem = _parse_safely(col, given, places, now)
         typed[name] = values.reindex(cells.index)
         bad = problem.dropna()
         if len(bad):
