@@ -76,6 +76,12 @@ def _import(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.is_file():
         raise SystemExit(f"no such file: {path}")
+    report_to = Path(args.report) if args.report else None
+    if report_to is not None and not report_to.parent.is_dir():
+        # Said before anything is checked or written, so no import runs whose report has nowhere to go.
+        print(f"--report: the folder {report_to.parent} does not exist 文件夹不存在; create it or choose another "
+              "place 请先创建或换一个位置", file=sys.stderr)
+        return 2
     db = existing_database(args.db)
     data = path.read_bytes()
     if args.check_only:
@@ -95,9 +101,13 @@ def _import(args: argparse.Namespace) -> int:
         print(f"{path.name}: rejected 已拒绝 — {len(frame)} problems 个问题 in {outcome.rows_rejected:,} of "
               f"{outcome.rows_in_file:,} rows; nothing was written 未写入任何数据", file=sys.stderr)
         print(report.report_text(frame), file=sys.stderr)
-        if args.report:
-            Path(args.report).write_bytes(csv_bytes(frame))
-            print(f"report 问题清单: {args.report}", file=sys.stderr)
+        if report_to is not None:
+            try:
+                report_to.write_bytes(csv_bytes(frame))
+            except OSError as error:
+                print(f"--report: cannot write {report_to} 无法写入问题清单 ({error.strerror})", file=sys.stderr)
+                return 2
+            print(f"report 问题清单: {report_to}", file=sys.stderr)
         return 1
     verb = "checked 校验通过 (nothing written 未写入)" if outcome.status == "valid" else "imported 已导入"
     print(f"{path.name} → {table}: {verb}; {outcome.rows_in_file:,} rows 行 ({outcome.encoding}): "
