@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sitrep.personal import mask_text
+
 XLSX_MAGIC = b"PK\x03\x04"
 ZIP_MAGICS = (XLSX_MAGIC, b"PK\x05\x06", b"PK\x07\x08")   # any zip, an empty one included
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"               # the old binary .xls (and encrypted .xlsx)
@@ -188,8 +190,9 @@ def read_xlsx(data: bytes) -> tuple[list[str], pd.DataFrame, pd.Series, str, boo
         try:
             rows = []
             for row in sheet.iter_rows():
-                rows.append([_cell_text(getattr(c, "value", None), getattr(c, "number_format", "General"))
-                             for c in row])
+                # The number format matters only for date cells (date-only or date and time).
+                rows.append([_cell_text(c.value, c.number_format) if isinstance(c.value, datetime)
+                             else _cell_text(c.value) for c in row])
         except FileProblem:
             raise
         except Exception:  # damaged sheet XML, a bad shared-string index, ...
@@ -237,7 +240,7 @@ def read(data: bytes, name: str) -> RawFile:
         headers, cells, rows, sheet, several, cell_problems = read_xlsx(data)
         # With more than one sheet the check names the one it read (shown with the encoding on
         # the page, in the CLI line and in the import log).
-        encoding = f"xlsx, sheet “{sheet}”" if several else "xlsx"
+        encoding = f"xlsx, sheet “{mask_text(sheet)}”" if several else "xlsx"
     else:
         text, encoding = decode(data)
         headers, cells, rows = read_csv_text(text)

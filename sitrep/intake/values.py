@@ -53,7 +53,7 @@ def normalise(cells: pd.Series) -> pd.Series:
     2022-08-05 08:40. Only cells that need it are touched (most are ASCII already)."""
     if cells.empty:
         return cells
-    wide = ~cells.map(str.isascii, na_action="ignore").fillna(True).astype(bool)
+    wide = ~cells.str.isascii().fillna(True).astype(bool)
     if not wide.any():
         return cells
     out = cells.copy()

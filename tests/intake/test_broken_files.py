@@ -150,10 +150,12 @@ def test_a_count_past_2_to_the_63_is_too_large(small_db):
 def test_a_formula_cell_without_a_cached_value_is_refused_with_its_address(small_db):
     rows = contact_rows()
     rows[1][0] = "=A2+1"                    # openpyxl, like many tools, saves no cached result
+    rows[0][8] = "=H2+0.2"                  # an optional column: would have been stored as NULL
     outcome = refused(small_db, xlsx_bytes(rows, CONTACT_HEADER), name="c.xlsx")
-    assert problems_of(outcome) == [(3, "密接编号", "formula_no_value", "A3")]
+    assert problems_of(outcome) == [(2, "转运到隔离点时间", "formula_no_value", "I2"),
+                                    (3, "密接编号", "formula_no_value", "A3")]
     report = report_frame(outcome.problems, "c.xlsx", specs.table("contacts"))
-    assert "A3" in report["原因"].iloc[0] and "A3" in report["reason"].iloc[0]
+    assert "A3" in report["原因"].iloc[1] and "A3" in report["reason"].iloc[1]
 
 
 def test_a_hidden_first_sheet_is_skipped_and_the_sheet_read_is_named(small_db):
