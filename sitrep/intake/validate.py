@@ -37,12 +37,21 @@ def problems_frame(rows=(), column="", values=(), reason="", detail="") -> pd.Da
     }, columns=PROBLEM_COLUMNS)
 
 
+# The largest value each integer type of the database holds (a count is checked against the
+# column it lands in: 3,000,000,000 fits a BIGINT, not an INTEGER).
+INTEGER_TYPE_MAX = {"TINYINT": 2**7 - 1, "SMALLINT": 2**15 - 1, "INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1,
+                    "UTINYINT": 2**8 - 1, "USMALLINT": 2**16 - 1, "UINTEGER": 2**32 - 1}
+
+
 @dataclass
 class Places:
-    """The district list and the codes below it, as the database holds them."""
+    """The district list and the codes below it, as the database holds them; and, for whole-number
+    columns, the largest value their type holds (table, column) -> max, so the check refuses what
+    the write could not store."""
     district_by_label: dict[str, str]
     township_district: dict[str, str]
     community_district: dict[str, str]
+    integer_max: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> "Places":
@@ -53,7 +62,10 @@ class Places:
                 by_label[label] = code
         towns = dict(con.execute("select township_code, district_code from townships").fetchall())
         communities = dict(con.execute("select community_code, district_code from communities").fetchall())
-        return cls(by_label, towns, communities)
+        types = con.execute("select table_name, column_name, upper(data_type) from information_schema.columns "
+                            "where table_schema = 'main'").fetchall()
+        integer_max = {(t, c): INTEGER_TYPE_MAX[kind] for t, c, kind in types if kind in INTEGER_TYPE_MAX}
+        return cls(by_label, towns, communities, integer_max)
 
 
 @dataclass
@@ -198,6 +210,11 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
         if _folds(col, spec):
             given = parse.normalise(given)
         values, problem = _parse_safely(col, given, places, now)
+        type_max = places.integer_max.get((spec.name, col.name))
+        if col.kind in ("integer", "count") and type_max is not None:
+            over = problem.isna() & values.notna() & (values.astype("Float64") > type_max)
+            problem[over[over].index] = "too_large"
+            values = values.where(~over)
         typed[name] = values.reindex(cells.index)
         bad = problem.dropna()
         if len(bad):

@@ -258,3 +258,10 @@ def test_spaced_and_full_width_headers_are_the_columns_they_spell(small_db):
 def test_a_value_that_parses_only_in_part_is_refused(small_db, table, header, row):
     outcome = refused(small_db, csv_bytes([row], header), table)
     assert len(outcome.problems) == 1 and outcome.problems["reason"].iloc[0] in ("not_a_number", "bad_datetime")
+
+
+def test_a_count_the_database_column_cannot_hold_is_too_large_before_the_write(small_db):
+    # positive_tubes is an INTEGER (32-bit) column, people_sampled a BIGINT one.
+    rows = [["R1", "江北", "2022-08-05 10:00", 5_000_000_000, 5_000_000_000, 5_000_000_000, 3_000_000_000]]
+    outcome = refused(small_db, csv_bytes(rows, PROGRESS_HEADER), "testing_progress_reports")
+    assert problems_of(outcome) == [(2, "阳性管数", "too_large", "")]
