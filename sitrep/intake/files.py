@@ -100,8 +100,13 @@ def read_csv_text(text: str) -> tuple[list[str], pd.DataFrame, pd.Series]:
     except pd.errors.ParserError as error:
         # pandas says "Expected 3 fields in line 5, saw 4": the line number only, never a value.
         import re
-        found = re.search(r"line (\d+), saw (\d+)", str(error))
-        raise FileProblem("bad_csv", detail=f"{found.group(1)}（{found.group(2)}）" if found else "") from None
+        fields = re.search(r"in line (\d+), saw", str(error))
+        quote = re.search(r"EOF inside string starting at row (\d+)", str(error))
+        if fields:
+            raise FileProblem("bad_csv_fields", line=int(fields.group(1))) from None
+        if quote:
+            raise FileProblem("bad_csv_quote", line=int(quote.group(1)) + 1) from None
+        raise FileProblem("bad_csv") from None
     return _split_header(frame)
 
 

@@ -23,6 +23,8 @@ REASONS = {
     "no_rows": "intake_reason_no_rows",
     "bad_encoding": "intake_reason_bad_encoding",
     "bad_csv": "intake_reason_bad_csv",
+    "bad_csv_fields": "intake_reason_bad_csv_fields",
+    "bad_csv_quote": "intake_reason_bad_csv_quote",
     "bad_xlsx": "intake_reason_bad_xlsx",
     "bad_sheet": "intake_reason_bad_sheet",
     "no_visible_sheet": "intake_reason_no_visible_sheet",

@@ -133,6 +133,15 @@ def test_a_file_without_its_header_row_echoes_no_cell(small_db):
     assert "张三" not in text and ID_A not in text and "13812345678" not in text
 
 
+def test_a_csv_with_a_row_too_wide_or_a_quote_never_closed_names_the_line(small_db):
+    good = csv_bytes(contact_rows(), CONTACT_HEADER).decode()
+    lines = good.splitlines()
+    wide = "\n".join(lines[:2] + [lines[2] + ",多出来"]) + "\n"
+    assert problems_of(refused(small_db, wide.encode())) == [(None, "", "bad_csv_fields", "3")]
+    unclosed = "\n".join(lines[:2] + ['9003,"王五,' + lines[2].split(",", 2)[2]]) + "\n"
+    assert problems_of(refused(small_db, unclosed.encode())) == [(None, "", "bad_csv_quote", "3")]
+
+
 def test_a_20_digit_barcode_is_too_large_not_a_traceback(small_db):
     rows = [["12345678901234567890", 1, "2022-08-05 07:00"], [7, 1, "2022-08-05 07:00"]]
     outcome = refused(small_db, csv_bytes(rows, SAMPLE_HEADER), "testing_samples")
