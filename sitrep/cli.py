@@ -70,7 +70,10 @@ def _import(args: argparse.Namespace) -> int:
     from sitrep.db import connect_read
     from sitrep.export import csv_bytes
     from sitrep.intake import report, specs
-    from sitrep.intake.run import check_file, import_file
+    import duckdb
+
+    from sitrep.intake.run import Outcome, check_file, import_file
+    from sitrep.intake.validate import database_problem
 
     table = _table_name(args.table)
     path = Path(args.file)
@@ -84,15 +87,21 @@ def _import(args: argparse.Namespace) -> int:
         return 2
     db = existing_database(args.db)
     data = path.read_bytes()
-    if args.check_only:
-        con = connect_read(db)
-        try:
-            outcome, _ = check_file(con, data, path.name, table, ignore_extra=args.ignore_extra_columns)
-        finally:
-            con.close()
-    else:
-        outcome = import_file(db, data, path.name, table, by=args.by, via="cli",
-                              ignore_extra=args.ignore_extra_columns)
+    try:
+        if args.check_only:
+            con = connect_read(db)
+            try:
+                outcome, _ = check_file(con, data, path.name, table, ignore_extra=args.ignore_extra_columns)
+            finally:
+                con.close()
+        else:
+            outcome = import_file(db, data, path.name, table, by=args.by, via="cli",
+                                  ignore_extra=args.ignore_extra_columns)
+    except duckdb.Error as error:
+        # A database error the checks did not foresee: a report row like any other problem (the
+        # import is atomic, so nothing was written), not a traceback. Its message is not shown:
+        # it can quote values.
+        outcome = Outcome("rejected", table, path.name, problems=database_problem(error))
     c = outcome.counts
     if outcome.ignored_headers:
         print(f"ignored columns 已忽略的列: {', '.join(outcome.ignored_headers)}", file=sys.stderr)

@@ -34,6 +34,7 @@ REASONS = {
     "no_header": "intake_reason_no_header",
     "formula_no_value": "intake_reason_formula_no_value",
     "unreadable_value": "intake_reason_unreadable_value",
+    "database_error": "intake_reason_database_error",
     "unknown_column": "intake_reason_unknown_column",
     "duplicate_column": "intake_reason_duplicate_column",
     "missing_column": "intake_reason_missing_column",

@@ -43,6 +43,12 @@ INTEGER_TYPE_MAX = {"TINYINT": 2**7 - 1, "SMALLINT": 2**15 - 1, "INTEGER": 2**31
                     "UTINYINT": 2**8 - 1, "USMALLINT": 2**16 - 1, "UINTEGER": 2**32 - 1}
 
 
+def database_problem(error: Exception) -> pd.DataFrame:
+    """A database error the checks did not foresee, as one file-level report row: its kind, never
+    its message (which can quote values). For the CLI and the page to catch around an import."""
+    return problems_frame([None], "", [None], "database_error", type(error).__name__)
+
+
 @dataclass
 class Places:
     """The district list and the codes below it, as the database holds them; and, for whole-number

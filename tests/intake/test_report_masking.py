@@ -159,3 +159,24 @@ def test_values_are_masked_by_what_they_are():
     assert mask_value(NAME, "full_name") == "欧***"
     full_width = "".join(chr(ord(c) + 0xFEE0) for c in MOBILE)
     assert mask_text(f"电话{full_width}") == "电话" + full_width[:3] + "****" + full_width[-4:]
+
+
+def test_a_database_error_the_checks_did_not_foresee_is_a_report_row_in_the_cli(small_db, tmp_path, monkeypatch, capsys):
+    import duckdb
+
+    from sitrep import cli as sitrep_cli
+    from sitrep.intake import run
+
+    def failing(*args, **kwargs):
+        raise duckdb.ConversionException(f"value {ID_GOOD} out of range")
+
+    monkeypatch.setattr(run, "import_file", failing)
+    path = tmp_path / "c.csv"
+    path.write_bytes(planted_file())
+    report = tmp_path / "problems.csv"
+    assert sitrep_cli.main(["import", str(path), "--table", "contacts", "--db", str(small_db),
+                            "--report", str(report)]) == 1
+    printed = capsys.readouterr()
+    assert "ConversionException" in printed.err and "nothing was written" in printed.err
+    written = report.read_bytes().decode("utf-8-sig")
+    assert "database_error" in written and _leaks(printed.out + printed.err + written) == []
