@@ -70,23 +70,38 @@ def _import(args: argparse.Namespace) -> int:
     from sitrep.db import connect_read
     from sitrep.export import csv_bytes
     from sitrep.intake import report, specs
-    from sitrep.intake.run import check_file, import_file
+    import duckdb
+
+    from sitrep.intake.run import Outcome, check_file, import_file
+    from sitrep.intake.validate import database_problem
 
     table = _table_name(args.table)
     path = Path(args.file)
     if not path.is_file():
         raise SystemExit(f"no such file: {path}")
+    report_to = Path(args.report) if args.report else None
+    if report_to is not None and not report_to.parent.is_dir():
+        # Said before anything is checked or written, so no import runs whose report has nowhere to go.
+        print(f"--report: the folder {report_to.parent} does not exist 文件夹不存在; create it or choose another "
+              "place 请先创建或换一个位置", file=sys.stderr)
+        return 2
     db = existing_database(args.db)
     data = path.read_bytes()
-    if args.check_only:
-        con = connect_read(db)
-        try:
-            outcome, _ = check_file(con, data, path.name, table, ignore_extra=args.ignore_extra_columns)
-        finally:
-            con.close()
-    else:
-        outcome = import_file(db, data, path.name, table, by=args.by, via="cli",
-                              ignore_extra=args.ignore_extra_columns)
+    try:
+        if args.check_only:
+            con = connect_read(db)
+            try:
+                outcome, _ = check_file(con, data, path.name, table, ignore_extra=args.ignore_extra_columns)
+            finally:
+                con.close()
+        else:
+            outcome = import_file(db, data, path.name, table, by=args.by, via="cli",
+                                  ignore_extra=args.ignore_extra_columns)
+    except duckdb.Error as error:
+        # A database error the checks did not foresee: a report row like any other problem (the
+        # import is atomic, so nothing was written), not a traceback. Its message is not shown:
+        # it can quote values.
+        outcome = Outcome("rejected", table, path.name, problems=database_problem(error))
     c = outcome.counts
     if outcome.ignored_headers:
         print(f"ignored columns 已忽略的列: {', '.join(outcome.ignored_headers)}", file=sys.stderr)
@@ -96,9 +111,13 @@ def _import(args: argparse.Namespace) -> int:
               f"{outcome.rows_in_file:,} rows; nothing was written 未写入任何数据"
               + (f" (logged 已记录: import #{outcome.import_id})" if outcome.import_id else ""), file=sys.stderr)
         print(report.report_text(frame), file=sys.stderr)
-        if args.report:
-            Path(args.report).write_bytes(csv_bytes(frame))
-            print(f"report 问题清单: {args.report}", file=sys.stderr)
+        if report_to is not None:
+            try:
+                report_to.write_bytes(csv_bytes(frame))
+            except OSError as error:
+                print(f"--report: cannot write {report_to} 无法写入问题清单 ({error.strerror})", file=sys.stderr)
+                return 2
+            print(f"report 问题清单: {report_to}", file=sys.stderr)
         return 1
     verb = "checked 校验通过 (nothing written 未写入)" if outcome.status == "valid" else "imported 已导入"
     print(f"{path.name} → {table}: {verb}; {outcome.rows_in_file:,} rows 行 ({outcome.encoding}): "

@@ -1,8 +1,11 @@
 """The error report: one line per problem, naming file, row, column, value and reason in
 Chinese and English, for the screen, the CLI and the download.
 
-Values of personal columns (name, ID-card number, phone) are masked: the report is a file that
-travels, and the officer who needs the full value has it in the file they loaded.
+Personal data is masked by what it is (sitrep.personal): a value in a column whose header names
+a personal column (after normalisation: `身 份 证 号`, `姓  名`), and any value, header, file name
+or detail that holds an ID-card number or a phone. The report is a file that travels; the officer
+who needs the full value has it in the file they loaded. report_frame is the one place this
+happens: the page, the CSV download and the CLI all show its frame.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import pandas as pd
 
 from sitrep.i18n import CATALOGUE, t
 from sitrep.intake.specs import TableSpec
-from sitrep.personal import is_personal
+from sitrep.personal import is_personal, mask_text, mask_value, personal_column_of
 
 # Each problem code of sitrep.intake -> the key of its reason (sitrep/words/intake.toml). A code
 # two checks share reads the same words (below_minimum and above_maximum: "outside the allowed range").
@@ -20,7 +23,18 @@ REASONS = {
     "no_rows": "intake_reason_no_rows",
     "bad_encoding": "intake_reason_bad_encoding",
     "bad_csv": "intake_reason_bad_csv",
+    "bad_csv_fields": "intake_reason_bad_csv_fields",
+    "bad_csv_quote": "intake_reason_bad_csv_quote",
     "bad_xlsx": "intake_reason_bad_xlsx",
+    "bad_sheet": "intake_reason_bad_sheet",
+    "no_visible_sheet": "intake_reason_no_visible_sheet",
+    "old_xls": "intake_reason_old_xls",
+    "html_file": "intake_reason_html_file",
+    "not_text": "intake_reason_not_text",
+    "no_header": "intake_reason_no_header",
+    "formula_no_value": "intake_reason_formula_no_value",
+    "unreadable_value": "intake_reason_unreadable_value",
+    "database_error": "intake_reason_database_error",
     "unknown_column": "intake_reason_unknown_column",
     "duplicate_column": "intake_reason_duplicate_column",
     "missing_column": "intake_reason_missing_column",
@@ -69,45 +83,43 @@ REASONS = {
 REPORT_COLUMNS = ["文件 file", "行 row", "列 column", "值 value", "原因", "reason", "代码 code"]
 
 
-def mask(value: str | None, column: str) -> str | None:
-    if value is None or pd.isna(value):
-        return None
-    text = str(value)
-    if column == "full_name":
-        return text[:1] + "*" * max(1, len(text) - 1)
-    if column == "id_card_number":
-        return text[:6] + "*" * max(0, len(text) - 10) + text[-4:] if len(text) > 10 else "*" * len(text)
-    if column == "phone":
-        return text[:3] + "*" * max(0, len(text) - 7) + text[-4:] if len(text) > 7 else "*" * len(text)
-    return text
+VALUE_LIMIT = 60          # a value is cut to this many characters in the report
+
+
+def mask(value: str | None, column: str | None) -> str | None:
+    """A value as the report shows it (sitrep.personal.mask_value), cut to VALUE_LIMIT characters."""
+    shown = mask_value(value, column)
+    if shown is not None and len(shown) > VALUE_LIMIT:
+        shown = shown[:VALUE_LIMIT - 1] + "…"
+    return shown
+
+
+def personal_headers(spec: TableSpec | None) -> dict[str, tuple[str, ...]]:
+    """The headers an intake spec accepts for each personal column."""
+    if spec is None:
+        return {}
+    return {col.name: col.headers for col in spec.columns if is_personal(col.name)}
 
 
 def reason_text(code: str, detail: str, lang: str) -> str:
     if code not in REASONS:
         return code
     template = CATALOGUE[REASONS[code]][lang]
-    detail = "" if detail is None or (not isinstance(detail, str) and pd.isna(detail)) else str(detail)
+    detail = "" if detail is None or (not isinstance(detail, str) and pd.isna(detail)) else mask_text(str(detail))
     suggestion = t("intake_did_you_mean", lang, detail=detail) if detail else ""
     return template.format(detail=detail, suggestion=suggestion)
 
 
 def report_frame(problems: pd.DataFrame, file_name: str, spec: TableSpec | None = None) -> pd.DataFrame:
-    personal = {}
-    if spec is not None:
-        for col in spec.columns:
-            if is_personal(col.name):
-                for header in col.headers:
-                    personal[header.strip().lower()] = col.name
+    labels = personal_headers(spec)
     rows = []
     for p in problems.itertuples(index=False):
-        person_column = personal.get(str(p.column).strip().lower())
-        value = mask(p.value, person_column) if person_column else (None if p.value is None or pd.isna(p.value)
-                                                                      else str(p.value))
+        column = "" if p.column is None or (not isinstance(p.column, str) and pd.isna(p.column)) else str(p.column)
         rows.append({
-            "文件 file": file_name,
+            "文件 file": mask_text(file_name),
             "行 row": None if pd.isna(p.row) else int(p.row),
-            "列 column": p.column,
-            "值 value": value,
+            "列 column": mask(column, None),
+            "值 value": mask(p.value, personal_column_of(column, labels)),
             "原因": reason_text(p.reason, p.detail, "zh"),
             "reason": reason_text(p.reason, p.detail, "en"),
             "代码 code": p.reason,

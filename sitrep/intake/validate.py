@@ -17,6 +17,11 @@ import pandas as pd
 from sitrep.intake import values as parse
 from sitrep.intake.files import RawFile
 from sitrep.intake.specs import Column, TableSpec
+from sitrep.personal import mask_text, normal_header
+
+# Free-text columns keep what was written; every other kind (and text that is a code or key:
+# *_id, *_code) is folded to ASCII first (values.normalise), so ＦＡ１ and FA1 are one key.
+FREE_TEXT = "text"
 
 PROBLEM_COLUMNS = ["row", "column", "value", "reason", "detail"]
 
@@ -32,12 +37,27 @@ def problems_frame(rows=(), column="", values=(), reason="", detail="") -> pd.Da
     }, columns=PROBLEM_COLUMNS)
 
 
+# The largest value each integer type of the database holds (a count is checked against the
+# column it lands in: 3,000,000,000 fits a BIGINT, not an INTEGER).
+INTEGER_TYPE_MAX = {"TINYINT": 2**7 - 1, "SMALLINT": 2**15 - 1, "INTEGER": 2**31 - 1, "BIGINT": 2**63 - 1,
+                    "UTINYINT": 2**8 - 1, "USMALLINT": 2**16 - 1, "UINTEGER": 2**32 - 1}
+
+
+def database_problem(error: Exception) -> pd.DataFrame:
+    """A database error the checks did not foresee, as one file-level report row: its kind, never
+    its message (which can quote values). For the CLI and the page to catch around an import."""
+    return problems_frame([None], "", [None], "database_error", type(error).__name__)
+
+
 @dataclass
 class Places:
-    """The district list and the codes below it, as the database holds them."""
+    """The district list and the codes below it, as the database holds them; and, for whole-number
+    columns, the largest value their type holds (table, column) -> max, so the check refuses what
+    the write could not store."""
     district_by_label: dict[str, str]
     township_district: dict[str, str]
     community_district: dict[str, str]
+    integer_max: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @classmethod
     def load(cls, con: duckdb.DuckDBPyConnection) -> "Places":
@@ -48,7 +68,10 @@ class Places:
                 by_label[label] = code
         towns = dict(con.execute("select township_code, district_code from townships").fetchall())
         communities = dict(con.execute("select community_code, district_code from communities").fetchall())
-        return cls(by_label, towns, communities)
+        types = con.execute("select table_name, column_name, upper(data_type) from information_schema.columns "
+                            "where table_schema = 'main'").fetchall()
+        integer_max = {(t, c): INTEGER_TYPE_MAX[kind] for t, c, kind in types if kind in INTEGER_TYPE_MAX}
+        return cls(by_label, towns, communities, integer_max)
 
 
 @dataclass
@@ -66,7 +89,8 @@ class Checked:
 
 
 def _normal(header: str) -> str:
-    return header.strip().replace(" ", "").replace("（", "(").replace("）", ")").lower()
+    """Headers compare as sitrep.personal.normal_header says: spaces, full-width forms, case ignored."""
+    return normal_header(header)
 
 
 def match_headers(headers: list[str], spec: TableSpec, ignore_extra: bool) -> tuple[dict[int, str], pd.DataFrame,
@@ -77,12 +101,16 @@ def match_headers(headers: list[str], spec: TableSpec, ignore_extra: bool) -> tu
         for label in col.headers:
             by_header[_normal(label)] = col.name
     known_labels = [c.zh for c in spec.columns] + [c.name for c in spec.columns]
+    if headers and not any(_normal(h) in by_header for h in headers):
+        # No header is one of ours: most likely a file without a header row, whose first row is
+        # data. Its cells are not echoed (they may be names, ID numbers, phones).
+        return {}, problems_frame([1], "", [None], "no_header", len(headers)), []
     mapping, problems, ignored, seen = {}, [], [], {}
     for position, header in enumerate(headers):
         name = by_header.get(_normal(header))
         if name is None:
             if ignore_extra:
-                ignored.append(header)
+                ignored.append(mask_text(header))
                 continue
             close = difflib.get_close_matches(header, known_labels, n=1, cutoff=0.5)
             problems.append(problems_frame([1], header or f"(第 {position + 1} 列)", [header], "unknown_column",
@@ -99,6 +127,31 @@ def match_headers(headers: list[str], spec: TableSpec, ignore_extra: bool) -> tu
     if spec.person == "required" and not present & {"person_id", "id_card_number"}:
         problems.append(problems_frame([1], spec.column("id_card_number").zh, [None], "missing_person_columns"))
     return mapping, pd.concat(problems) if problems else problems_frame(), ignored
+
+
+def _folds(col: Column, spec: TableSpec) -> bool:
+    """Whether the column's cells are folded to ASCII (NFKC) before parsing: all but free text."""
+    return col.kind != FREE_TEXT or col.name in spec.key or col.name.endswith(("_id", "_code"))
+
+
+def _parse_safely(col: Column, cells: pd.Series, places: Places, now: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """The column parsed; should a parser fail on a cell it did not foresee, the cells it fails
+    on are found one by one and refused (unreadable_value) instead of failing the whole check."""
+    try:
+        return _parse_column(col, cells, places, now)
+    except Exception:
+        pass
+    values, problem = [], []
+    for index, cell in cells.items():
+        one = cells.loc[[index]]
+        try:
+            value, reason = _parse_column(col, one, places, now)
+            values.append(value.iloc[0])
+            problem.append(reason.iloc[0])
+        except Exception:
+            values.append(None)
+            problem.append("unreadable_value")
+    return pd.Series(values, index=cells.index, dtype=object), pd.Series(problem, index=cells.index, dtype=object)
 
 
 def _parse_column(col: Column, cells: pd.Series, places: Places, now: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
@@ -144,15 +197,30 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
         return Checked(spec, typed, present, header_of, problems_frame([1], "", [None], "no_rows"), ignored)
 
     found = []
+    # Cells the reader could not take as they stand (a formula without a cached value), by address.
+    unreadable = set()
+    for row, position, code, detail in getattr(raw, "cell_problems", ()):
+        if position in mapping:
+            unreadable.add((row, position))
+            found.append(problems_frame([row], header_of[mapping[position]], [None], code, detail))
     for position, name in mapping.items():
         col = spec.column(name)
         cells = raw.cells[f"c{position}"]
         filled = cells.notna()
         if col.required:
             empty = raw.rows[~filled]
+            empty = empty[[(int(r), position) not in unreadable for r in empty]]
             if len(empty):
                 found.append(problems_frame(empty, header_of[name], [None] * len(empty), "required_empty"))
-        values, problem = _parse_column(col, cells[filled], places, now)
+        given = cells[filled]
+        if _folds(col, spec):
+            given = parse.normalise(given)
+        values, problem = _parse_safely(col, given, places, now)
+        type_max = places.integer_max.get((spec.name, col.name))
+        if col.kind in ("integer", "count") and type_max is not None:
+            over = problem.isna() & values.notna() & (values.astype("Float64") > type_max)
+            problem[over[over].index] = "too_large"
+            values = values.where(~over)
         typed[name] = values.reindex(cells.index)
         bad = problem.dropna()
         if len(bad):

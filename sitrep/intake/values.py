@@ -3,12 +3,19 @@ about a second).
 
 Each parser takes the column's non-empty cells as text and returns (values, problem): values
 holds the typed value where the cell is good, problem the reason code (a key of
-sitrep.intake.report.REASONS) where it is not, else None.
+sitrep.intake.report.REASONS) where it is not, else None. A cell is never turned into an empty
+value silently: it parses whole, or it gets a reason.
+
+Patterns match ASCII digits only; full-width digits and punctuation (１２３, ：, －, the
+ideographic space) are folded by normalise() (NFKC) before the parsers of codes, numbers, dates,
+ID-card numbers and phones see them. Free text (names, place names, notes) is kept as delivered:
+there NFKC would rewrite what a person wrote (（）→(), ｍ²→m2, ①→1).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -20,18 +27,38 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")      # Excel's day 0 (its 1900 leap-yea
 EXCEL_FIRST, EXCEL_LAST = 20_000, 2_958_465   # serials 1954-10-03 .. 9999-12-31: no bare year reads as one
 
 FAST_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
+# Minutes and seconds have two digits (08:4 is a time cut short, not 08:04), except before 分/秒.
 _YMD = re.compile(
     r"^(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})\s*分?(?:\s*[:：]\s*(?P<S>\d{1,2})(?:\.\d+)?\s*秒?)?)?"
-    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+    r"(?:\s*T?\s*(?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{2}|\d(?=\s*分))\s*分?"
+    r"(?:\s*[:：]\s*(?P<S>\d{2})(?:\.\d+)?\s*秒?)?)?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$", re.ASCII
 )
-_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\s*T?\s*(?P<H>\d{2}):?(?P<M>\d{2})(?::?(?P<S>\d{2}))?)?$")
-_DAY_FIRST = re.compile(r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(\s|$)")
-_SERIAL = re.compile(r"^\d{5,7}(\.\d+)?$")
-_INTEGER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.0*)?$")
-_NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$")
+_COMPACT = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:\s*T?\s*(?P<H>\d{2}):?(?P<M>\d{2})(?::?(?P<S>\d{2}))?)?$",
+                      re.ASCII)
+_DAY_FIRST = re.compile(r"^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{2,4}(\s|$)", re.ASCII)
+_SERIAL = re.compile(r"^\d{5,7}(\.\d+)?$", re.ASCII)
+_WHOLE_SERIAL = re.compile(r"^\d{5,7}(\.0*)?$", re.ASCII)     # a date without its time of day
+_FAST_SHAPE = re.compile(r"^\d{4}[-/]\d{1,2}[-/]\d{1,2} \d{1,2}:\d{2}(:\d{2})?$", re.ASCII)
+_INTEGER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.0*)?$", re.ASCII)
+_NUMBER = re.compile(r"^[+-]?(\d+|\d{1,3}(,\d{3})+)(\.\d+)?$", re.ASCII)
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$", re.ASCII)
+MAX_DIGITS = 18                               # more cannot be a 64-bit integer (2^63 has 19 digits)
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
 _ID_CHECK = "10X98765432"
+
+
+def normalise(cells: pd.Series) -> pd.Series:
+    """Full-width forms folded to ASCII (NFKC): １２３ -> 123, ２０２２－０８－０５　０８：４０ ->
+    2022-08-05 08:40. Only cells that need it are touched (most are ASCII already)."""
+    if cells.empty:
+        return cells
+    wide = ~cells.str.isascii().fillna(True).astype(bool)
+    if not wide.any():
+        return cells
+    out = cells.copy()
+    out[wide] = cells[wide].map(lambda text: unicodedata.normalize("NFKC", text))
+    return out
 
 
 def _problems(index: pd.Index) -> pd.Series:
@@ -60,6 +87,11 @@ def parse_timestamp(cells: pd.Series, now: pd.Timestamp | None = None) -> tuple[
         if not todo.any():
             break
         values[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce").astype("datetime64[us]")
+    # strptime reads 08:4 as 08:04: what the fast path read must have the full shape, else it
+    # goes through the patterns below (which refuse it).
+    fast = values.notna()
+    if fast.any():
+        values[fast & ~text.str.match(_FAST_SHAPE).fillna(False).astype(bool)] = pd.NaT
     text = text[values.isna()]
 
     parts = text.str.extract(_YMD)
@@ -91,6 +123,10 @@ def parse_timestamp(cells: pd.Series, now: pd.Timestamp | None = None) -> tuple[
         values.loc[stamp.index] = stamp
 
     rest = text[~matched]
+    whole = rest[rest.str.match(_WHOLE_SERIAL)]
+    whole = whole[whole.astype(float).between(EXCEL_FIRST, EXCEL_LAST)]
+    problem[whole.index] = "time_missing"              # 44778: a date serial, no time of day
+    rest = rest.drop(whole.index)
     serial = rest[rest.str.match(_SERIAL)].astype(float)
     in_range = serial.between(EXCEL_FIRST, EXCEL_LAST)
     values.loc[serial.index[in_range]] = (EXCEL_EPOCH + pd.to_timedelta(serial[in_range], unit="D")).dt.round("s").astype("datetime64[us]")
@@ -107,11 +143,17 @@ def parse_integer(cells: pd.Series, minimum: int | None = None, maximum: int | N
                   non_negative: bool = False) -> tuple[pd.Series, pd.Series]:
     problem = _problems(cells.index)
     text = cells.str.strip()
-    ok = text.str.match(_INTEGER)
-    numbers = pd.to_numeric(text[ok].str.replace(",", "", regex=False).str.replace(r"\.0*$", "", regex=True),
-                            errors="coerce")
+    ok = text.str.match(_INTEGER).fillna(False).astype(bool)
+    bare = text[ok].str.replace(",", "", regex=False).str.replace(r"\.0*$", "", regex=True)
+    # A 20-digit barcode or a count past 2^63 is too large before it is a number at all.
+    long = bare.str.lstrip("+-").str.lstrip("0").str.len() > MAX_DIGITS
+    problem[long[long].index] = "too_large"
+    bare = bare[~long]
+    numbers = pd.to_numeric(bare, errors="coerce")
     values = pd.Series(pd.NA, index=cells.index, dtype="Int64")
-    values.loc[numbers.index] = numbers.astype("Int64")
+    readable = numbers.notna()
+    values.loc[numbers.index[readable]] = numbers[readable].astype("int64").astype("Int64")
+    problem[numbers.index[~readable]] = "not_a_number"     # never an empty value in place of a cell
     problem[~ok] = np.where(text[~ok].str.match(_NUMBER), "not_whole", "not_a_number")
     if non_negative:
         problem[values.notna() & (values < 0)] = "negative"
@@ -126,9 +168,9 @@ def parse_integer(cells: pd.Series, minimum: int | None = None, maximum: int | N
 def parse_decimal(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     problem = _problems(cells.index)
     text = cells.str.strip()
-    ok = text.str.match(_NUMBER)
+    ok = text.str.match(_NUMBER).fillna(False).astype(bool)
     values = pd.to_numeric(text.where(ok).str.replace(",", "", regex=False), errors="coerce")
-    problem[~ok] = "not_a_number"
+    problem[~ok | values.isna() | ~np.isfinite(values.astype(float))] = "not_a_number"
     problem[ok & (values < 0)] = "negative"
     return values.where(problem.isna()), problem
 
@@ -158,9 +200,9 @@ def parse_id_card(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """18-character resident ID-card number, GB 11643-1999: the check digit and the birth date."""
     values = cells.str.strip().str.replace(" ", "", regex=False).str.upper()
     problem = _problems(cells.index)
-    shaped = values.str.match(r"^\d{17}[\dX]$")
+    shaped = values.str.match(_ID_SHAPE)
     problem[~shaped] = np.select(
-        [values[~shaped].str.match(r"^\d{15}$"), values[~shaped].str.match(r"^\d(\.\d+)?E\+?\d+$")],
+        [values[~shaped].str.match(r"^[0-9]{15}$"), values[~shaped].str.match(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$")],
         ["id_card_15", "id_card_excel_number"], "id_card_shape")
     good = values[shaped]
     if len(good):
@@ -178,8 +220,8 @@ def parse_phone(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     digits = cells.str.strip().str.replace(r"[\s\-()（）]", "", regex=True).str.replace(r"^\+?86(?=1\d{10}$)", "",
                                                                                        regex=True)
     problem = _problems(cells.index)
-    mobile = digits.str.match(r"^1[3-9]\d{9}$")
-    landline = digits.str.match(r"^0\d{2,3}\d{7,8}$")
+    mobile = digits.str.match(r"^1[3-9][0-9]{9}$")
+    landline = digits.str.match(r"^0[0-9]{2,3}[0-9]{7,8}$")
     problem[~(mobile | landline)] = "phone_format"
     return digits.where(problem.isna()), problem
 

@@ -38,6 +38,14 @@ def test_date_times_as_people_type_them_are_read_as_shanghai_time(typed, expecte
     ("2022年7月28日", "time_missing"),
     ("昨天下午", "bad_datetime"),
     ("2022", "bad_datetime"),                   # a bare year is not an Excel serial
+    ("2022-08-05 08:4", "bad_datetime"),        # a time cut short, not 08:04
+    ("2022/8/5 8:4", "bad_datetime"),
+    ("2022-08-05 08:40:5", "bad_datetime"),     # seconds cut short
+    ("2022-08-05 08:4:05", "bad_datetime"),
+    ("2022-08-05 ٠٨:٤٠", "bad_datetime"),       # digits NFKC does not fold: refused, not read
+    ("44778", "time_missing"),                  # a whole serial is a date: 2022-08-05, no time
+    ("44778.0", "time_missing"),
+    ("2022-08-05 00:00:00"[:10], "time_missing"),
     ("2019-12-31 23:59", "too_early"),
     ("2022-08-06 00:11", "in_future"),          # 11 minutes after "now"
 ])
@@ -55,6 +63,10 @@ def test_ten_minutes_of_clock_skew_are_allowed():
 @pytest.mark.parametrize("typed, expected, reason", [
     ("12", 12, None), ("1,200", 1200, None), ("3.0", 3, None), ("+7", 7, None), ("0", 0, None),
     ("-5", None, "negative"), ("3.5", None, "not_whole"), ("十", None, "not_a_number"), ("1e3", None, "not_a_number"),
+    ("１２", None, "not_a_number"),           # full-width digits unfolded: refused, never empty (see normalise)
+    ("٥٠٠", None, "not_a_number"),
+    ("999999999999999999", 999999999999999999, None), ("9223372036854775808", None, "too_large"),
+    ("12345678901234567890", None, "too_large"), ("000000000000000000012", 12, None),
 ])
 def test_counts(typed, expected, reason):
     parsed, problem = v.parse_integer(pd.Series([typed]), non_negative=True)
@@ -95,3 +107,23 @@ def test_labels_map_to_stored_values():
     parsed, problem = v.parse_enum(pd.Series(["密接", "次密接", "CLOSE", "密切接触者", "密接者"]), accepted)
     assert parsed.tolist()[:4] == ["close", "secondary", "close", "close"]
     assert problem.tolist()[4] == "not_allowed"
+
+
+@pytest.mark.parametrize("typed, folded", [
+    ("１２３", "123"), ("１，２００", "1,200"), ("２０２２－０８－０５\u3000０８：４０", "2022-08-05 08:40"),
+    ("５００１０５１９９００３０７００１Ｘ", "50010519900307001X"), ("＋８６ １３８", "+86 138"), ("F1", "F1"),
+])
+def test_full_width_forms_are_folded_to_ascii(typed, folded):
+    assert v.normalise(pd.Series([typed])).iloc[0] == folded
+
+
+def test_folded_cells_parse_as_what_they_spell():
+    parsed, problem = v.parse_timestamp(v.normalise(pd.Series(["２０２２－０７－２８　１４：０５"])), now=NOW)
+    assert problem.isna().all() and parsed.iloc[0] == pd.Timestamp("2022-07-28 14:05")
+    parsed, problem = v.parse_integer(v.normalise(pd.Series(["１，２００"])))
+    assert problem.isna().all() and parsed.iloc[0] == 1200
+
+
+def test_single_digit_minutes_stand_only_before_fen():
+    parsed, problem = v.parse_timestamp(pd.Series(["2022年7月28日 14时5分"]), now=NOW)
+    assert problem.isna().all() and parsed.iloc[0] == pd.Timestamp("2022-07-28 14:05")
