@@ -43,7 +43,7 @@ from sitrep import opstore
 from sitrep.db import connect_read
 from sitrep.intake import files, specs
 from sitrep.intake.merge import Counts, Staged
-from sitrep.intake.validate import Checked, Places, check, problems_frame
+from sitrep.intake.validate import Checked, Places, check, database_problem, problems_frame
 
 LOCK_WAIT_SECONDS = 600
 
@@ -292,6 +292,12 @@ def _apply(db: Path, outcome: Outcome, checked: Checked, by: str, via: str, star
                     con.execute("rollback")
                     outcome = _rejected(outcome, found, outcome.rows_in_file)
                     outcome.counts = Counts()
+            except duckdb.Error as error:
+                # A database error the checks did not foresee: the file is refused whole, as a
+                # report row naming the error's kind, never its message (which can quote values).
+                # The copy is dropped unused, so the database file is as it was.
+                outcome = _rejected(outcome, database_problem(error), outcome.rows_in_file)
+                outcome.counts = Counts()
             finally:
                 con.close()
             if outcome.status != "applied":     # refused after all: the copy is dropped unused
@@ -309,8 +315,11 @@ def _apply(db: Path, outcome: Outcome, checked: Checked, by: str, via: str, star
                                   seconds=round(time.perf_counter() - started, 3))
         except Exception as error:
             if not replaced:
+                # The error's kind, and an OS error's reason ("No space left on device"), never
+                # another message: it can quote the file's values, and the Data page shows the note.
+                reason = f": {error.strerror}" if isinstance(error, OSError) and error.strerror else ""
                 opstore.update_import(db, import_id, status="interrupted",
-                                      note=f"failed before replacing the database: {type(error).__name__}: {error}")
+                                      note=f"failed before replacing the database: {type(error).__name__}{reason}")
             raise
         finally:
             copy.unlink(missing_ok=True)

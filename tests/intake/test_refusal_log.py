@@ -152,3 +152,23 @@ def test_the_data_page_shows_applied_and_refused_imports_newest_first(demo_db_pa
     assert log[number].tolist() == [2, 1]
     assert log[status].tolist() == [t("import_status_rejected", "zh"), t("import_status_applied", "zh")]
 
+
+
+def test_a_database_error_while_writing_refuses_the_file_as_a_report_row_without_its_message(small_db, monkeypatch):
+    """An error the checks did not foresee, raised by DuckDB while the file is written: the import is
+    refused with one report row naming the error's kind, never its message (which could quote a
+    value such as a name), and the database file is as it was."""
+    before = _fingerprint(small_db)
+
+    def write_fails(self):
+        raise duckdb.ConstraintException("Duplicate key \"person 张三 110101199003074214\"")
+
+    monkeypatch.setattr(run.Staged, "write", write_fails)
+    outcome = run.import_file(small_db, csv_bytes(GOOD, RISK_HEADER), "good.csv", "risk_areas", by="甲")
+    assert outcome.status == "rejected"
+    assert outcome.problems["reason"].tolist() == ["database_error"]
+    assert "ConstraintException" in outcome.problems["detail"].iloc[0]
+    assert "张三" not in outcome.problems.to_csv() and "110101199003074214" not in outcome.problems.to_csv()
+    assert _fingerprint(small_db) == before
+    row = opstore.import_log(small_db).iloc[0]
+    assert row.status == "rejected" and "张三" not in str(row.note)
