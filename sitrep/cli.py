@@ -130,6 +130,49 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _watch(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from sitrep.intake import watch
+
+    try:
+        folder = watch.prepare(Path(args.folder))
+    except OSError as error:
+        print(f"watch: {error}", file=sys.stderr)
+        return 2
+    db = existing_database(args.db) if args.once else (Path(args.db) if args.db else database_path())
+
+    def told(done) -> None:
+        print(done.line(), flush=True)
+
+    try:
+        if args.once:
+            handled = watch.once(folder, db, by=args.by, told=told)
+            return 1 if any(h.result in ("rejected", "refused", "error") for h in handled) else 0
+        stop = threading.Event()
+
+        def stopping(signum, frame) -> None:
+            if stop.is_set():                     # asked twice: stop now
+                raise KeyboardInterrupt
+            print("stopping after the current file 处理完当前文件后停止", file=sys.stderr, flush=True)
+            stop.set()
+
+        signal.signal(signal.SIGINT, stopping)
+        signal.signal(signal.SIGTERM, stopping)
+        print(f"watching 监视 {folder} → {db} every {watch.poll_seconds():g} s (Ctrl-C stops 停止)", flush=True)
+        watch.watch(folder, db, by=args.by, stop=stop, told=told,
+                    waiting=lambda text: print(text, file=sys.stderr, flush=True))
+        print("stopped 已停止", flush=True)
+        return 0
+    except RuntimeError as error:                 # another watcher has the folder
+        print(f"watch: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("stopped 已停止 (an import cut short leaves the database as it was)", file=sys.stderr)
+        return 130
+
+
 def _template(args: argparse.Namespace) -> int:
     from sitrep.intake import specs, templates
 
@@ -178,6 +221,17 @@ def main(argv: list[str] | None = None) -> int:
                       help="skip columns the table does not have (default: reject the file, naming them)")
     load.add_argument("--report", help="write the full problem report here as CSV")
     load.set_defaults(func=_import)
+
+    watcher = sub.add_parser("watch", help="import each file dropped in a folder; move it to done/ or refused/",
+                             description="Import each CSV/TXT/XLSX file that lands in FOLDER (table from its name or a "
+                                         "sidecar FILE.table), then move it to FOLDER/done/ or FOLDER/refused/ with "
+                                         "its report. The same bytes are never applied twice. See docs/intake.md.")
+    watcher.add_argument("folder", help="the drop folder")
+    watcher.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
+    watcher.add_argument("--by", default="watch", help="who imports, for the import log (default: watch)")
+    watcher.add_argument("--once", action="store_true",
+                         help="handle what is in the folder now and exit (status 1 if a file was refused)")
+    watcher.set_defaults(func=_watch)
 
     template = sub.add_parser("template", help="write a template to fill in for one table")
     template.add_argument("--table", required=True)

@@ -21,7 +21,7 @@ LOCAL_OVERRIDES = PROJECT_ROOT / "settings.local.toml"
 REQUIRED_FIELDS = ("value", "unit", "doc", "source")
 # Settings that bound how the app reads and shows data, not what any number is: an issued briefing's
 # snapshot (the thresholds its numbers were computed with) leaves them out.
-OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit"})
+OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit", "watch_poll_seconds"})
 
 
 @dataclass(frozen=True)

@@ -38,29 +38,53 @@ def test_a_new_store_is_in_wal_mode_at_the_latest_version(tmp_path):
 def test_migrations_run_once_and_a_new_one_is_applied_to_an_old_store(tmp_path, monkeypatch):
     db = tmp_path / "sitrep.duckdb"
     first = opstore.add_import(db, **ROW)
-    assert opstore.version(db) == 1                     # opening again changes nothing
+    latest = len(opstore.MIGRATIONS)
+    assert opstore.version(db) == latest                # opening again changes nothing
     later = [*opstore.MIGRATIONS, ["create table users (user_id integer primary key, name text not null)"]]
     monkeypatch.setattr(opstore, "MIGRATIONS", later)
     with opstore.connect(db) as con:
-        assert con.execute("pragma user_version").fetchone()[0] == 2
+        assert con.execute("pragma user_version").fetchone()[0] == latest + 1
         con.execute("insert into users (name) values (:name)", {"name": "值班员甲"})
-    assert opstore.version(db) == 2
+    assert opstore.version(db) == latest + 1
     assert opstore.import_log(db)["import_id"].tolist() == [first]   # the old rows are kept
 
 
 def test_a_failing_migration_leaves_the_store_at_its_old_version(tmp_path, monkeypatch):
     db = tmp_path / "sitrep.duckdb"
-    opstore.version(db)
+    latest = opstore.version(db)
     broken = [*opstore.MIGRATIONS, ["create table half (x integer)", "this is not sql"]]
     monkeypatch.setattr(opstore, "MIGRATIONS", broken)
     with pytest.raises(sqlite3.OperationalError):
         opstore.version(db)
     raw = sqlite3.connect(opstore.path_for(db))
     try:
-        assert raw.execute("pragma user_version").fetchone()[0] == 1
+        assert raw.execute("pragma user_version").fetchone()[0] == latest
         assert raw.execute("select count(*) from sqlite_master where name = 'half'").fetchone()[0] == 0
     finally:
         raw.close()
+
+
+def test_migration_2_lets_the_watcher_log_and_keeps_the_rows_and_the_id_counter(tmp_path, monkeypatch):
+    """A store made before the watcher (version 1) gains via 'watch'; its rows stay, and an id whose
+    row was deleted is still never reused."""
+    db = tmp_path / "sitrep.duckdb"
+    full = opstore.MIGRATIONS
+    monkeypatch.setattr(opstore, "MIGRATIONS", full[:1])
+    ids = [opstore.add_import(db, **{**ROW, "file_name": f"{i}.csv"}) for i in range(3)]
+    with opstore.connect(db) as con:
+        con.execute("delete from import_log where import_id = :id", {"id": ids[-1]})
+    with pytest.raises(sqlite3.IntegrityError):
+        opstore.add_import(db, **{**ROW, "via": "watch"})
+    monkeypatch.setattr(opstore, "MIGRATIONS", full)
+    watched = opstore.add_import(db, **{**ROW, "via": "watch", "file_sha256": "cd" * 32})
+    assert opstore.version(db) == len(full) >= 2 and watched == ids[-1] + 1
+    log = opstore.import_log(db)
+    assert log[["import_id", "via", "file_name"]].values.tolist() == [
+        [watched, "watch", "a.csv"], [ids[1], "cli", "1.csv"], [ids[0], "cli", "0.csv"]]
+    assert opstore.applied_with_sha256(db, "cd" * 32)["import_id"] == watched
+    assert opstore.applied_with_sha256(db, "ef" * 32) is None
+    with pytest.raises(sqlite3.IntegrityError):
+        opstore.add_import(db, **{**ROW, "via": "mail"})
 
 
 def test_values_are_bound_never_pasted(tmp_path):
