@@ -188,3 +188,34 @@ def test_the_poll_interval_is_a_setting():
     setting = load_settings(overrides=None)["watch_poll_seconds"]
     assert setting.value > 0 and setting.unit == "seconds" and "watch_poll_seconds" in OPERATIONAL
     assert watch.poll_seconds() == float(setting.value)
+
+
+def test_the_cli_watcher_imports_in_its_loop_and_ctrl_c_stops_it_cleanly(small_db, drop):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from sitrep import PROJECT_ROOT
+
+    watcher = subprocess.Popen([sys.executable, "-m", "sitrep", "watch", str(drop), "--db", str(small_db)],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "SITREP_SETTINGS": str(_fast_poll(drop.parent))})
+    try:
+        (drop / "risk_areas_0805.csv").write_bytes(csv_bytes(RISK, RISK_HEADER))
+        deadline = time.monotonic() + 120
+        while not (drop / "done" / "risk_areas_0805.csv").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=60)
+    finally:
+        watcher.kill()
+    assert watcher.returncode == 0, err
+    assert "risk_areas_0805.csv → risk_areas: imported" in out and out.rstrip().endswith("stopped 已停止")
+    assert "Traceback" not in err and import_log(small_db)["via"].tolist() == ["watch"]
+
+
+def _fast_poll(folder):
+    local = folder / "settings.local.toml"
+    local.write_text("watch_poll_seconds = 0.2\n", encoding="utf-8")
+    return local
