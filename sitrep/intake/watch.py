@@ -277,6 +277,16 @@ def handle(path: Path, db: Path, by: str = "watch") -> Handled:
                    outcome=outcome)
 
 
+def handle_safely(path: Path, db: Path, by: str = "watch") -> Handled:
+    """handle, with an error it did not foresee (the file vanished, a move failed) reported as the
+    result `error`, naming the error's kind (and an OS error's reason), and the file left in place."""
+    try:
+        return handle(path, db, by)
+    except Exception as error:        # one bad file never stops the watcher
+        reason = f": {error.strerror}" if isinstance(error, OSError) and error.strerror else ""
+        return Handled(path.name, "error", code=f"{type(error).__name__}{reason}")
+
+
 # --- the folder --------------------------------------------------------------------------------------
 
 @contextmanager
@@ -302,7 +312,7 @@ def poll_seconds() -> float:
 def once(folder: Path, db: Path, by: str = "watch", settle: float = SETTLE_SECONDS,
          told: Callable[[Handled], None] | None = None) -> list[Handled]:
     """Handle what is in the folder now and return: each file that stayed the same for `settle` seconds."""
-    folder = Path(folder)
+    folder, db = Path(folder), Path(db)
     look = Settle()
     done = []
     with watching(folder):
@@ -310,7 +320,7 @@ def once(folder: Path, db: Path, by: str = "watch", settle: float = SETTLE_SECON
         if look.seen:
             time.sleep(settle)
         for path in look.look(folder):
-            done.append(handle(path, db, by))
+            done.append(handle_safely(path, db, by))
             if told:
                 told(done[-1])
     return done
@@ -321,7 +331,7 @@ def watch(folder: Path, db: Path, by: str = "watch", poll: float | None = None,
           waiting: Callable[[str], None] | None = None) -> None:
     """Look at the folder every `poll` seconds (default: the setting) until `stop` is set; a file
     being handled when it is set is finished first."""
-    folder = Path(folder)
+    folder, db = Path(folder), Path(db)
     poll = poll_seconds() if poll is None else poll
     stop = stop or threading.Event()
     look = Settle()
@@ -339,12 +349,9 @@ def watch(folder: Path, db: Path, by: str = "watch", poll: float | None = None,
                         break
                     if failed.get(path) == look.seen.get(path):
                         continue
-                    try:
-                        done = handle(path, db, by)
-                    except Exception as error:   # one bad file (a move that failed…) never stops the watcher
+                    done = handle_safely(path, db, by)
+                    if done.result == "error":
                         failed[path] = look.seen[path]
-                        reason = f": {error.strerror}" if isinstance(error, OSError) and error.strerror else ""
-                        done = Handled(path.name, "error", code=f"{type(error).__name__}{reason}")
                     if done.result == "retry":
                         look.seen.pop(path, None)
                     if told:

@@ -219,3 +219,22 @@ def _fast_poll(folder):
     local = folder / "settings.local.toml"
     local.write_text("watch_poll_seconds = 0.2\n", encoding="utf-8")
     return local
+
+
+def test_a_file_that_cannot_be_moved_is_reported_and_left_and_the_rest_go_on(small_db, drop, monkeypatch):
+    import shutil
+
+    real = shutil.move
+
+    def refuse_one(source, target):
+        if str(source).endswith("risk_areas_a.csv"):
+            raise PermissionError(13, "Permission denied")
+        return real(source, target)
+
+    monkeypatch.setattr(shutil, "move", refuse_one)
+    (drop / "risk_areas_a.csv").write_bytes(csv_bytes(RISK, RISK_HEADER))
+    (drop / "risk_areas_b.csv").write_bytes(csv_bytes([["H2", *RISK[0][1:]]], RISK_HEADER))
+    handled = _once(drop, small_db)
+    assert [(h.name, h.result, h.code) for h in handled] == [
+        ("risk_areas_a.csv", "error", "PermissionError: Permission denied"), ("risk_areas_b.csv", "applied", None)]
+    assert "could not be handled" in handled[0].line() and (drop / "risk_areas_a.csv").exists()
