@@ -247,6 +247,41 @@ _add(TableSpec(
 ))
 
 _add(TableSpec(
+    "testing_rounds", "核酸检测轮次", "testing rounds", "市、区县核酸检测专班", key=("round_id",),
+    columns=(
+        Column("round_id", "轮次编号", "text", required=True, example="R2022-08-05"),
+        Column("name_zh", "轮次名称", "text", required=True, example="江北区第5轮全员核酸检测"),
+        Column("scope", "检测范围", "enum", required=True, example="区县全域", values=_enum(
+            citywide=("全市", "全市全员"), districts=("区县全域", "全区", "全县"),
+            areas=("重点区域", "部分区域", "划定区域"))),
+        _ts("started_at", "启动时间", required=True, example="2022-08-05 06:00"),
+        _ts("deadline_at", "完成时限", example="2022-08-06 06:00",
+            note_zh="空：按启动时间加设置 testing_round_deadline_hours（24 小时）计",
+            note_en="empty: the start plus the setting testing_round_deadline_hours (24 h)"),
+    ),
+    orders=(Order("deadline_at", "started_at", strict=True),),
+))
+
+_add(TableSpec(
+    "testing_round_targets", "核酸检测轮次目标", "testing round targets", "区县核酸检测专班",
+    key=("round_id", "township_code", "risk_level"),
+    columns=(
+        Column("round_id", "轮次编号", "text", required=True, example="R2022-08-05"),
+        DISTRICT,
+        Column("township_code", "乡镇街道编码", "township", required=True, example="500105001",
+               note_zh="须属于所填区县", note_en="must lie in the district given"),
+        Column("risk_level", "风险等级", "enum", required=True, example="低风险", values=_enum(
+            high=("高风险", "高", "封控区"), medium=("中风险", "中", "管控区"), low=("低风险", "低", "防范区"))),
+        Column("pool_size", "混采比例", "enum", required=True, example="10", values=_enum(
+            **{"1": ("1:1", "单采"), "5": ("1:5", "5混1"), "10": ("1:10", "10混1"), "20": ("1:20", "20混1")}),
+            note_zh="高风险单采、中风险 5 混 1、低风险 10 混 1（003 第52条；不符的照常导入，由指标标红）",
+            note_en="high 1:1, medium 1:5, low 1:10 (003 #52; a mismatch is imported and shown red)"),
+        Column("target_population", "应检人数", "count", required=True, example="35000"),
+    ),
+    references=(Reference("round_id", "testing_rounds", "round_id"),),
+))
+
+_add(TableSpec(
     "testing_progress_reports", "核酸检测进度", "testing progress reports", "区县核酸检测专班（每 2 小时）",
     key=("round_id", "district_code", "reported_at"),
     columns=(
@@ -316,6 +351,19 @@ _add(TableSpec(
 ))
 
 _add(TableSpec(
+    "risk_area_support_reports", "风险区保障日报", "risk area support reports", "区县疫情防控指挥部（每日）",
+    key=("risk_area_id", "reported_at"),
+    columns=(
+        Column("risk_area_id", "风险区编号", "text", required=True, example="H500105001009"),
+        _ts("reported_at", "报告时间", required=True, example="2022-08-05 08:30"),
+        Column("staff_on_duty", "在岗工作人员数", "count", required=True, example="120"),
+        Column("supply_days", "生活物资可保障天数", "decimal", required=True, example="15.5",
+               note_zh="米面油等可供居民的天数", note_en="days of grain and oil held for residents"),
+    ),
+    references=(Reference("risk_area_id", "risk_areas", "risk_area_id"),),
+))
+
+_add(TableSpec(
     "investigations", "流调时效", "epidemiological investigations", "流调溯源专班", key=("case_id",),
     columns=(
         Column("case_id", "病例编号", "integer", required=True, example="1"),
@@ -350,6 +398,56 @@ _add(TableSpec(
     orders=(Order("checked_at", "pushed_at"),),
     rules=(Rule("checked_at is null and outcome is not null", "checked_at", "outcome_needs_check"),
            Rule("checked_at is not null and outcome is null", "outcome", "check_needs_outcome")),
+))
+
+
+_add(TableSpec(
+    "sampling_sites", "核酸采样点", "sampling sites", "区县核酸检测专班", key=("site_id",),
+    columns=(
+        Column("site_id", "采样点编号", "text", required=True, example="S500105001001-1"),
+        DISTRICT,
+        Column("community_code", "社区编码", "community", required=True, aliases=("村社区编码",),
+               example="500105001001", note_zh="须属于所填区县", note_en="must lie in the district given"),
+        _ts("opened_at", "启用时间", required=True, example="2022-04-01 08:00"),
+        _ts("closed_at", "撤除时间", note_zh="空：仍在使用", note_en="empty: still open"),
+    ),
+    orders=(Order("closed_at", "opened_at"),),
+))
+
+_add(TableSpec(
+    "assist_letters", "协查函", "assist letters", "流调溯源专班", key=("letter_id",),
+    columns=(
+        Column("letter_id", "协查函编号", "integer", required=True, example="900001"),
+        Column("case_id", "关联病例编号", "integer", required=True, example="1"),
+        Column("from_district_code", "发函区县", "district", required=True, aliases=("发函区县编码",),
+               example="500105", note_zh="编码或名称", note_en="code or name"),
+        Column("destination_kind", "协查去向", "enum", required=True, example="市外", values=_enum(
+            other_district=("市内其他区县", "市内", "外区县"), other_province=("市外", "外省", "外省市"))),
+        Column("destination", "协查地", "text", required=True, example="四川省"),
+        Column("risk_people", "涉及风险人员数", "count", required=True, minimum=1, example="6"),
+        _ts("identified_at", "风险人员判定时间", required=True, example="2022-08-05 10:00"),
+        _ts("sent_at", "发函时间", example="2022-08-05 11:30", note_zh="空：尚未发函", note_en="empty: not sent yet"),
+    ),
+    orders=(Order("sent_at", "identified_at"),),
+    references=(Reference("case_id", "cases", "case_id"),),
+))
+
+_add(TableSpec(
+    "arrivals", "来（返）渝人员", "arrivals", "社区排查与入境人员管理系统", key=("arrival_id",), person="optional",
+    columns=(
+        Column("arrival_id", "来渝登记编号", "integer", required=True, example="900001"),
+        *_person_columns(required=False),
+        DISTRICT, COMMUNITY,
+        Column("origin_kind", "来源类别", "enum", required=True, example="国内重点地区", values=_enum(
+            key_area_domestic=("国内重点地区", "中高风险地区", "省外重点地区"), abroad=("境外", "入境", "境外入境"))),
+        _ts("arrived_at", "抵渝时间", required=True, example="2022-08-05 14:00"),
+        _ts("registered_at", "建档时间", example="2022-08-05 18:00",
+            note_zh="一人一档建档时间；空：尚未建档", note_en="one-person-one-file record; empty: not yet registered"),
+        Column("travel_history_days", "旅居史天数", "enum", example="14", values=_enum(
+            **{"14": ("14", "14天"), "28": ("28", "28天")}),
+            note_zh="国内重点地区 14 天，境外 28 天", note_en="14 days for domestic key areas, 28 from abroad"),
+    ),
+    orders=(Order("registered_at", "arrived_at"),),
 ))
 
 
