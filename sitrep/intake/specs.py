@@ -16,6 +16,7 @@ KINDS = {
     "decimal": ("非负数", "number, 0 or more"),
     "text": ("文本", "text"),
     "timestamp": ("日期时间（北京时间）", "date and time (Asia/Shanghai)"),
+    "date": ("日期（如 2022-08-05；所填时刻不计）", "date (2022-08-05; a time of day given is dropped)"),
     "enum": ("取值之一", "one of"),
     "district": ("区县编码或名称", "district code or name"),
     "township": ("乡镇（街道）编码", "township code"),
@@ -448,6 +449,71 @@ _add(TableSpec(
             note_zh="国内重点地区 14 天，境外 28 天", note_en="14 days for domestic key areas, 28 from abroad"),
     ),
     orders=(Order("registered_at", "arrived_at"),),
+))
+
+
+_add(TableSpec(
+    "occupational_testing", "重点行业人员核酸检测", "occupational testing", "区县核酸检测专班（每日）",
+    key=("district_code", "occupation", "test_date"),
+    columns=(
+        DISTRICT,
+        Column("occupation", "行业", "enum", required=True, example="冷链从业人员", values=_enum(
+            cold_chain=("冷链从业人员", "冷链"), quarantine_hotel=("隔离酒店工作人员", "隔离点工作人员"),
+            designated_hospital=("定点医院医务人员", "定点医院及发热门诊"), courier=("快递外卖人员", "快递"),
+            port_logistics=("口岸服务保障人员", "口岸"), general_hospital=("普通医疗机构医务人员", "医疗机构"),
+            public_transport=("公共交通从业人员", "公共交通"))),
+        Column("risk_tier", "风险类别", "enum", required=True, example="高风险", values=_enum(
+            high=("高风险", "高风险岗位", "每日一检"), higher=("较高风险", "较高风险岗位", "每周两检")),
+            note_zh="高风险每日一检，较高风险每周两检（003 第39条）",
+            note_en="high: tested daily; higher: twice a week (003 #39)"),
+        Column("test_date", "检测日期", "date", required=True, example="2022-08-05"),
+        Column("people_due", "应检人数", "count", required=True, example="850"),
+        Column("people_tested", "实检人数", "count", required=True, example="850"),
+    ),
+))
+
+_add(TableSpec(
+    "vaccination_60plus", "60岁以上人群疫苗接种", "vaccination of residents aged 60+", "区县卫生健康委（每周）",
+    key=("district_code", "report_date"),
+    columns=(
+        DISTRICT,
+        Column("report_date", "统计日期", "date", required=True, example="2022-08-01"),
+        Column("residents_60plus", "60岁以上常住人口", "count", example="210000",
+               note_zh="空：人口数不详", note_en="empty: not known"),
+        Column("vaccinated_full", "全程接种人数", "count", required=True, example="190000",
+               note_zh="不超过60岁以上常住人口", note_en="at most the residents aged 60+"),
+        Column("vaccinated_booster", "加强免疫人数", "count", required=True, example="150000",
+               note_zh="不超过全程接种人数", note_en="at most the fully vaccinated"),
+    ),
+    orders=(Order("residents_60plus", "vaccinated_full"), Order("vaccinated_full", "vaccinated_booster")),
+))
+
+
+_add(TableSpec(
+    "contact_tests", "密接核酸检测", "contact tests", "流调与密接管理系统", key=("contact_id", "sampled_at"),
+    columns=(
+        Column("contact_id", "密接编号", "integer", required=True, example="1"),
+        _ts("sampled_at", "采样时间", required=True, example="2022-08-05 08:00"),
+        Column("result", "检测结果", "enum", required=True, example="阴性", values=_enum(
+            negative=("阴性",), positive=("阳性",), pending=("待检", "检测中", "待出结果"))),
+    ),
+    references=(Reference("contact_id", "contacts", "contact_id"),),
+))
+
+_add(TableSpec(
+    "case_classifications", "病例分类变更", "case classification history", "传染病网络直报与流调系统",
+    key=("case_id", "classified_at"),
+    columns=(
+        Column("case_id", "病例编号", "integer", required=True, example="1"),
+        Column("classification", "分类", "enum", required=True, example="确诊",
+               note_zh="只补录分类历史，病例当前分类以“病例”表为准（在病例表中改分类会自动记入本表）",
+               note_en="history only: a case's current class is the one in cases (a change made there is "
+                       "recorded here)", values=_enum(
+            confirmed=("确诊", "确诊病例"), asymptomatic=("无症状", "无症状感染者"), suspected=("疑似", "疑似病例"),
+            excluded=("排除",))),
+        _ts("classified_at", "分类时间", required=True, example="2022-08-05 09:30"),
+    ),
+    references=(Reference("case_id", "cases", "case_id"),),
 ))
 
 

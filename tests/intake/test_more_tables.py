@@ -239,3 +239,106 @@ def test_an_arrival_naming_a_person_not_held_is_refused(small_db):
     header = ["来渝登记编号", "人员编号", "区县", "来源类别", "抵渝时间"]
     outcome = _refused(small_db, csv_bytes([[9001, 404, "江北", "境外", "2022-08-05 14:00"]], header), "arrivals")
     assert problems_of(outcome) == [(2, "人员编号", "unknown_person")]
+
+
+# --- occupational testing and vaccination of residents aged 60+ (tables keyed by a day) -----------------
+
+OCCUP_HEADER = ["区县", "行业", "风险类别", "检测日期", "应检人数", "实检人数"]
+
+
+def test_occupational_testing_lands_once_by_district_occupation_and_day(small_db):
+    rows = [["江北", "冷链", "高风险", "2022-08-05", 850, 850],
+            ["江北", "公共交通从业人员", "较高风险", "2022/8/4", 1200, 1100],
+            ["南岸", "冷链从业人员", "高风险", "2022年8月5日", 300, 290],
+            ["南岸", "快递", "高风险", "2022-08-04 17:30", 500, 500]]                 # a time of day: the day kept
+    _lands_once(small_db, csv_bytes(rows, OCCUP_HEADER), "occupational_testing", 4)
+    stored = query(small_db, "select occupation, cast(test_date as varchar) as day from occupational_testing "
+                             "order by district_code, test_date, occupation")
+    assert stored["day"].tolist() == ["2022-08-04", "2022-08-05", "2022-08-04", "2022-08-05"]
+    assert stored["occupation"].tolist() == ["public_transport", "cold_chain", "courier", "cold_chain"]
+    later = load(small_db, csv_bytes([["江北", "冷链", "高风险", "2022-08-05 00:00", 850, 849]], OCCUP_HEADER),
+                 "occupational_testing")
+    assert (later.counts.inserted, later.counts.updated) == (0, 1)
+
+
+def test_occupational_testing_with_an_unknown_occupation_or_a_bad_day_is_refused(small_db):
+    rows = [["江北", "厨师", "高风险", "2022-08-05", 10, 10], ["江北", "冷链", "高风险", "2022-02-30", 10, 10],
+            ["江北", "冷链", "高风险", "08/05/2022", 10, 10]]
+    outcome = _refused(small_db, csv_bytes(rows, OCCUP_HEADER), "occupational_testing")
+    assert problems_of(outcome) == [(2, "行业", "not_allowed"), (3, "检测日期", "no_such_date"),
+                                    (4, "检测日期", "ambiguous_date")]
+
+
+VAC_HEADER = ["区县", "统计日期", "60岁以上常住人口", "全程接种人数", "加强免疫人数"]
+
+
+def test_vaccination_60plus_lands_once(small_db):
+    rows = [["江北", "2022-08-01", 210000, 190000, 150000], ["南岸", "2022-08-01", "", 95000, 70000]]
+    _lands_once(small_db, csv_bytes(rows, VAC_HEADER), "vaccination_60plus", 2)
+    stored = query(small_db, "select * from vaccination_60plus order by district_code")
+    assert stored["vaccinated_full"].tolist() == [190000, 95000] and pd.isna(stored["residents_60plus"].iloc[1])
+
+
+def test_more_boosted_than_fully_vaccinated_or_an_unknown_district_is_refused(small_db):
+    rows = [["江北", "2022-08-01", 210000, 190000, 200000], ["渝北", "2022-08-01", 1000, 900, 800]]
+    outcome = _refused(small_db, csv_bytes(rows, VAC_HEADER), "vaccination_60plus")
+    assert problems_of(outcome) == [(2, "全程接种人数", "order_count"), (3, "区县", "unknown_district")]
+
+
+def test_a_whole_excel_serial_is_a_day(small_db):
+    rows = [["江北", "冷链", "高风险", "44778", 850, 850]]
+    outcome = load(small_db, csv_bytes(rows, OCCUP_HEADER), "occupational_testing")
+    assert outcome.status == "applied", outcome.problems
+    assert query(small_db, "select cast(test_date as varchar) as d from occupational_testing")["d"].tolist() == [
+        "2022-08-05"]
+
+
+# --- contact tests and case classification history ----------------------------------------------------
+
+CONTACT_HEADER = ["密接编号", "姓名", "身份证号", "类别", "关联病例编号", "区县", "判定时间"]
+TEST_HEADER = ["密接编号", "采样时间", "检测结果"]
+
+
+def _with_contact(db):
+    row = [9001, "张三", id_card_with_check_digit("50010519900307001"), "密接", 1, "江北", "2022-08-04 07:00"]
+    outcome = load(db, csv_bytes([row], CONTACT_HEADER), "contacts")
+    assert outcome.status == "applied", outcome.problems
+
+
+def test_contact_tests_land_once(small_db):
+    _with_contact(small_db)
+    rows = [[9001, "2022-08-04 09:00", "阴性"], [9001, "2022-08-05 09:00", "待检"]]
+    _lands_once(small_db, csv_bytes(rows, TEST_HEADER), "contact_tests", 2)
+    later = load(small_db, csv_bytes([[9001, "2022-08-05 09:00", "阴性"]], TEST_HEADER), "contact_tests")
+    assert (later.counts.inserted, later.counts.updated) == (0, 1)
+    assert query(small_db, "select result from contact_tests order by sampled_at")["result"].tolist() == [
+        "negative", "negative"]
+
+
+def test_contact_tests_with_a_bad_result_or_an_unknown_contact_are_refused(small_db):
+    _with_contact(small_db)
+    outcome = _refused(small_db, csv_bytes([[9001, "2022-08-04 09:00", "弱阳"]], TEST_HEADER), "contact_tests")
+    assert problems_of(outcome) == [(2, "检测结果", "not_allowed")]
+    outcome = _refused(small_db, csv_bytes([[404, "2022-08-04 09:00", "阴性"]], TEST_HEADER), "contact_tests")
+    assert problems_of(outcome) == [(2, "密接编号", "unknown_reference")]
+
+
+CLASS_HEADER = ["病例编号", "分类", "分类时间"]
+
+
+def test_case_classification_history_lands_once(small_db):
+    rows = [[1, "无症状", "2022-08-01 12:00"], [1, "确诊", "2022-08-03 10:00"]]
+    before = query(small_db, "select count(*) as n from case_classifications")["n"].iloc[0]
+    first = load(small_db, csv_bytes(rows, CLASS_HEADER), "case_classifications")
+    assert first.status == "applied", first.problems
+    again = load(small_db, csv_bytes(rows, CLASS_HEADER), "case_classifications")
+    assert (again.counts.inserted, again.counts.updated) == (0, 0)
+    history = query(small_db, "select classification from case_classifications order by classified_at")
+    assert history["classification"].tolist()[-1] == "confirmed" and len(history) == before + first.counts.inserted
+
+
+def test_a_classification_of_an_unknown_case_or_class_is_refused(small_db):
+    outcome = _refused(small_db, csv_bytes([[1, "阳性", "2022-08-03 10:00"]], CLASS_HEADER), "case_classifications")
+    assert problems_of(outcome) == [(2, "分类", "not_allowed")]
+    outcome = _refused(small_db, csv_bytes([[404, "确诊", "2022-08-03 10:00"]], CLASS_HEADER), "case_classifications")
+    assert problems_of(outcome) == [(2, "病例编号", "unknown_reference")]
