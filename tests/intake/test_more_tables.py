@@ -342,3 +342,11 @@ def test_a_classification_of_an_unknown_case_or_class_is_refused(small_db):
     assert problems_of(outcome) == [(2, "分类", "not_allowed")]
     outcome = _refused(small_db, csv_bytes([[404, "确诊", "2022-08-03 10:00"]], CLASS_HEADER), "case_classifications")
     assert problems_of(outcome) == [(2, "病例编号", "unknown_reference")]
+
+
+def test_an_empty_deadline_in_a_database_built_before_it_could_be_empty_is_a_required_cell(small_db):
+    con = duckdb.connect(str(small_db))
+    con.execute("alter table testing_rounds alter column deadline_at set not null")   # the schema before
+    con.close()
+    outcome = _refused(small_db, csv_bytes(round_rows(), ROUND_HEADER), "testing_rounds")
+    assert problems_of(outcome) == [(2, "完成时限", "required_empty")]
