@@ -331,7 +331,8 @@ class Staged:
 
     def newest_time(self) -> pd.Timestamp | None:
         """The latest time among the rows written: the data now reach at least this far."""
-        stamps = [c for c, kind in self.types.items() if kind.startswith("TIMESTAMP") and c in self.given]
+        stamps = [c for c, kind in self.types.items()
+                  if kind.startswith("TIMESTAMP") and c in self.given and c not in self.spec.due]
         if not stamps:
             return None
         value = self.con.execute(f"select max(greatest({', '.join(_q(c) for c in stamps)})) from merged "

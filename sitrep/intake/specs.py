@@ -86,6 +86,8 @@ class TableSpec:
     references: tuple[Reference, ...] = ()
     rules: tuple[Rule, ...] = ()
     person: str | None = None       # "required": every row names a person; "optional"; None: no person
+    due: tuple[str, ...] = ()       # times that say when something is due, not when it happened: they never
+                                    # move the data's "as of" forward (a round's deadline lies ahead)
     note_zh: str = ""
     note_en: str = ""
 
@@ -261,6 +263,7 @@ _add(TableSpec(
             note_en="empty: the start plus the setting testing_round_deadline_hours (24 h)"),
     ),
     orders=(Order("deadline_at", "started_at", strict=True),),
+    due=("deadline_at",),
 ))
 
 _add(TableSpec(

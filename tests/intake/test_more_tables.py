@@ -60,6 +60,9 @@ def target_rows():
 
 def test_testing_rounds_and_targets_land_once(small_db):
     _lands_once(small_db, csv_bytes(round_rows(), ROUND_HEADER), "testing_rounds", 2)
+    # A deadline lies ahead: it never moves the data's "as of" (the latest start, 09:00, is before 18:00).
+    assert query(small_db, "select value from dataset_info where key = 'data_as_of'")["value"].iloc[0] == \
+        "2022-08-05 18:00:00"
     rounds = query(small_db, "select * from testing_rounds where round_id in ('R2', 'R3') order by round_id")
     assert rounds["scope"].tolist() == ["districts", "areas"]
     assert pd.isna(rounds["deadline_at"].iloc[0])                            # empty: the setting decides
@@ -73,6 +76,9 @@ def test_testing_rounds_and_targets_land_once(small_db):
 def test_a_later_targets_file_updates_by_round_township_and_level(small_db):
     load(small_db, csv_bytes(round_rows(), ROUND_HEADER), "testing_rounds")
     load(small_db, csv_bytes(target_rows(), TARGET_HEADER), "testing_round_targets")
+    late = load(small_db, csv_bytes([["R4", "全市第1轮", "全市", "2022-08-05 20:00", "2022-08-06 20:00"]],
+                                    ROUND_HEADER), "testing_rounds")
+    assert late.data_as_of == pd.Timestamp("2022-08-05 20:00")              # its start, not its deadline
     later = load(small_db, csv_bytes([["R2", "南岸", "500108001", "低", "1:10", 36000]], TARGET_HEADER),
                  "testing_round_targets")
     assert (later.counts.inserted, later.counts.updated, later.counts.unchanged) == (0, 1, 0)
