@@ -31,6 +31,9 @@ def markdown() -> str:
         if spec.references:
             lines.append("Must exist: " + "; ".join(f"{spec.column(r.column).zh} → `{r.table}.{r.target}`"
                                                     for r in spec.references) + ".")
+        if spec.due:
+            lines.append("Due times (never move the data's as-of time): " + "; ".join(
+                spec.column(c).zh for c in spec.due) + ".")
         if spec.person:
             lines.append("People: matched by ID-card number; a new person needs a name. Names, ID numbers and "
                          "phones go to `persons` only.")

@@ -77,7 +77,7 @@ class Staged:
         con.unregister("incoming_frame")
         problems = [self._resolve_persons()] if self.person else []
         self._merge()
-        problems += [self._references(), self._orders(), self._rules()]
+        problems += [self._not_null(), self._references(), self._orders(), self._rules()]
         if self.spec.name == "cases":
             problems.append(self._classification_changes())
         found = [p for p in problems if not p.empty]
@@ -173,6 +173,23 @@ class Staged:
             from incoming i
             left join {_q(self.spec.name)} t on {on}
         """)
+
+    def _not_null(self) -> pd.DataFrame:
+        """A column the spec lets stay empty but this database file declares NOT NULL (a file built
+        under an older schema: testing_rounds.deadline_at before it could be empty) is refused as
+        an empty required cell, not as a database error."""
+        strict = [r[0] for r in self.con.execute(
+            "select column_name from information_schema.columns where table_schema = 'main' and table_name = ? "
+            "and is_nullable = 'NO'", [self.spec.name]).fetchall()]
+        found = []
+        for column in strict:
+            if column not in self.given or column in self.key:
+                continue
+            rows = self.con.execute(f"select _row from merged where {_q(column)} is null order by _row").fetchall()
+            if rows:
+                found.append(problems_frame([r[0] for r in rows], self.header(column), [None] * len(rows),
+                                            "required_empty"))
+        return pd.concat(found, ignore_index=True) if found else problems_frame()
 
     def _references(self) -> pd.DataFrame:
         found = []
@@ -314,7 +331,8 @@ class Staged:
 
     def newest_time(self) -> pd.Timestamp | None:
         """The latest time among the rows written: the data now reach at least this far."""
-        stamps = [c for c, kind in self.types.items() if kind.startswith("TIMESTAMP") and c in self.given]
+        stamps = [c for c, kind in self.types.items()
+                  if kind.startswith("TIMESTAMP") and c in self.given and c not in self.spec.due]
         if not stamps:
             return None
         value = self.con.execute(f"select max(greatest({', '.join(_q(c) for c in stamps)})) from merged "

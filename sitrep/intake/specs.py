@@ -16,6 +16,7 @@ KINDS = {
     "decimal": ("非负数", "number, 0 or more"),
     "text": ("文本", "text"),
     "timestamp": ("日期时间（北京时间）", "date and time (Asia/Shanghai)"),
+    "date": ("日期（如 2022-08-05；所填时刻不计）", "date (2022-08-05; a time of day given is dropped)"),
     "enum": ("取值之一", "one of"),
     "district": ("区县编码或名称", "district code or name"),
     "township": ("乡镇（街道）编码", "township code"),
@@ -85,6 +86,8 @@ class TableSpec:
     references: tuple[Reference, ...] = ()
     rules: tuple[Rule, ...] = ()
     person: str | None = None       # "required": every row names a person; "optional"; None: no person
+    due: tuple[str, ...] = ()       # times that say when something is due, not when it happened: they never
+                                    # move the data's "as of" forward (a round's deadline lies ahead)
     note_zh: str = ""
     note_en: str = ""
 
@@ -247,6 +250,42 @@ _add(TableSpec(
 ))
 
 _add(TableSpec(
+    "testing_rounds", "核酸检测轮次", "testing rounds", "市、区县核酸检测专班", key=("round_id",),
+    columns=(
+        Column("round_id", "轮次编号", "text", required=True, example="R2022-08-05"),
+        Column("name_zh", "轮次名称", "text", required=True, example="江北区第5轮全员核酸检测"),
+        Column("scope", "检测范围", "enum", required=True, example="区县全域", values=_enum(
+            citywide=("全市", "全市全员"), districts=("区县全域", "全区", "全县"),
+            areas=("重点区域", "部分区域", "划定区域"))),
+        _ts("started_at", "启动时间", required=True, example="2022-08-05 06:00"),
+        _ts("deadline_at", "完成时限", example="2022-08-06 06:00",
+            note_zh="空：按启动时间加设置 testing_round_deadline_hours（24 小时）计",
+            note_en="empty: the start plus the setting testing_round_deadline_hours (24 h)"),
+    ),
+    orders=(Order("deadline_at", "started_at", strict=True),),
+    due=("deadline_at",),
+))
+
+_add(TableSpec(
+    "testing_round_targets", "核酸检测轮次目标", "testing round targets", "区县核酸检测专班",
+    key=("round_id", "township_code", "risk_level"),
+    columns=(
+        Column("round_id", "轮次编号", "text", required=True, example="R2022-08-05"),
+        DISTRICT,
+        Column("township_code", "乡镇街道编码", "township", required=True, example="500105001",
+               note_zh="须属于所填区县", note_en="must lie in the district given"),
+        Column("risk_level", "风险等级", "enum", required=True, example="低风险", values=_enum(
+            high=("高风险", "高", "封控区"), medium=("中风险", "中", "管控区"), low=("低风险", "低", "防范区"))),
+        Column("pool_size", "混采比例", "enum", required=True, example="10", values=_enum(
+            **{"1": ("1:1", "单采"), "5": ("1:5", "5混1"), "10": ("1:10", "10混1"), "20": ("1:20", "20混1")}),
+            note_zh="高风险单采、中风险 5 混 1、低风险 10 混 1（003 第52条；不符的照常导入，由指标标红）",
+            note_en="high 1:1, medium 1:5, low 1:10 (003 #52; a mismatch is imported and shown red)"),
+        Column("target_population", "应检人数", "count", required=True, example="35000"),
+    ),
+    references=(Reference("round_id", "testing_rounds", "round_id"),),
+))
+
+_add(TableSpec(
     "testing_progress_reports", "核酸检测进度", "testing progress reports", "区县核酸检测专班（每 2 小时）",
     key=("round_id", "district_code", "reported_at"),
     columns=(
@@ -316,6 +355,19 @@ _add(TableSpec(
 ))
 
 _add(TableSpec(
+    "risk_area_support_reports", "风险区保障日报", "risk area support reports", "区县疫情防控指挥部（每日）",
+    key=("risk_area_id", "reported_at"),
+    columns=(
+        Column("risk_area_id", "风险区编号", "text", required=True, example="H500105001009"),
+        _ts("reported_at", "报告时间", required=True, example="2022-08-05 08:30"),
+        Column("staff_on_duty", "在岗工作人员数", "count", required=True, example="120"),
+        Column("supply_days", "生活物资可保障天数", "decimal", required=True, example="15.5",
+               note_zh="米面油等可供居民的天数", note_en="days of grain and oil held for residents"),
+    ),
+    references=(Reference("risk_area_id", "risk_areas", "risk_area_id"),),
+))
+
+_add(TableSpec(
     "investigations", "流调时效", "epidemiological investigations", "流调溯源专班", key=("case_id",),
     columns=(
         Column("case_id", "病例编号", "integer", required=True, example="1"),
@@ -350,6 +402,121 @@ _add(TableSpec(
     orders=(Order("checked_at", "pushed_at"),),
     rules=(Rule("checked_at is null and outcome is not null", "checked_at", "outcome_needs_check"),
            Rule("checked_at is not null and outcome is null", "outcome", "check_needs_outcome")),
+))
+
+
+_add(TableSpec(
+    "sampling_sites", "核酸采样点", "sampling sites", "区县核酸检测专班", key=("site_id",),
+    columns=(
+        Column("site_id", "采样点编号", "text", required=True, example="S500105001001-1"),
+        DISTRICT,
+        Column("community_code", "社区编码", "community", required=True, aliases=("村社区编码",),
+               example="500105001001", note_zh="须属于所填区县", note_en="must lie in the district given"),
+        _ts("opened_at", "启用时间", required=True, example="2022-04-01 08:00"),
+        _ts("closed_at", "撤除时间", note_zh="空：仍在使用", note_en="empty: still open"),
+    ),
+    orders=(Order("closed_at", "opened_at"),),
+))
+
+_add(TableSpec(
+    "assist_letters", "协查函", "assist letters", "流调溯源专班", key=("letter_id",),
+    columns=(
+        Column("letter_id", "协查函编号", "integer", required=True, example="900001"),
+        Column("case_id", "关联病例编号", "integer", required=True, example="1"),
+        Column("from_district_code", "发函区县", "district", required=True, aliases=("发函区县编码",),
+               example="500105", note_zh="编码或名称", note_en="code or name"),
+        Column("destination_kind", "协查去向", "enum", required=True, example="市外", values=_enum(
+            other_district=("市内其他区县", "市内", "外区县"), other_province=("市外", "外省", "外省市"))),
+        Column("destination", "协查地", "text", required=True, example="四川省"),
+        Column("risk_people", "涉及风险人员数", "count", required=True, minimum=1, example="6"),
+        _ts("identified_at", "风险人员判定时间", required=True, example="2022-08-05 10:00"),
+        _ts("sent_at", "发函时间", example="2022-08-05 11:30", note_zh="空：尚未发函", note_en="empty: not sent yet"),
+    ),
+    orders=(Order("sent_at", "identified_at"),),
+    references=(Reference("case_id", "cases", "case_id"),),
+))
+
+_add(TableSpec(
+    "arrivals", "来（返）渝人员", "arrivals", "社区排查与入境人员管理系统", key=("arrival_id",), person="optional",
+    columns=(
+        Column("arrival_id", "来渝登记编号", "integer", required=True, example="900001"),
+        *_person_columns(required=False),
+        DISTRICT, COMMUNITY,
+        Column("origin_kind", "来源类别", "enum", required=True, example="国内重点地区", values=_enum(
+            key_area_domestic=("国内重点地区", "中高风险地区", "省外重点地区"), abroad=("境外", "入境", "境外入境"))),
+        _ts("arrived_at", "抵渝时间", required=True, example="2022-08-05 14:00"),
+        _ts("registered_at", "建档时间", example="2022-08-05 18:00",
+            note_zh="一人一档建档时间；空：尚未建档", note_en="one-person-one-file record; empty: not yet registered"),
+        Column("travel_history_days", "旅居史天数", "enum", example="14", values=_enum(
+            **{"14": ("14", "14天"), "28": ("28", "28天")}),
+            note_zh="国内重点地区 14 天，境外 28 天", note_en="14 days for domestic key areas, 28 from abroad"),
+    ),
+    orders=(Order("registered_at", "arrived_at"),),
+))
+
+
+_add(TableSpec(
+    "occupational_testing", "重点行业人员核酸检测", "occupational testing", "区县核酸检测专班（每日）",
+    key=("district_code", "occupation", "test_date"),
+    columns=(
+        DISTRICT,
+        Column("occupation", "行业", "enum", required=True, example="冷链从业人员", values=_enum(
+            cold_chain=("冷链从业人员", "冷链"), quarantine_hotel=("隔离酒店工作人员", "隔离点工作人员"),
+            designated_hospital=("定点医院医务人员", "定点医院及发热门诊"), courier=("快递外卖人员", "快递"),
+            port_logistics=("口岸服务保障人员", "口岸"), general_hospital=("普通医疗机构医务人员", "医疗机构"),
+            public_transport=("公共交通从业人员", "公共交通"))),
+        Column("risk_tier", "风险类别", "enum", required=True, example="高风险", values=_enum(
+            high=("高风险", "高风险岗位", "每日一检"), higher=("较高风险", "较高风险岗位", "每周两检")),
+            note_zh="高风险每日一检，较高风险每周两检（003 第39条）",
+            note_en="high: tested daily; higher: twice a week (003 #39)"),
+        Column("test_date", "检测日期", "date", required=True, example="2022-08-05"),
+        Column("people_due", "应检人数", "count", required=True, example="850"),
+        Column("people_tested", "实检人数", "count", required=True, example="850"),
+    ),
+))
+
+_add(TableSpec(
+    "vaccination_60plus", "60岁以上人群疫苗接种", "vaccination of residents aged 60+", "区县卫生健康委（每周）",
+    key=("district_code", "report_date"),
+    columns=(
+        DISTRICT,
+        Column("report_date", "统计日期", "date", required=True, example="2022-08-01"),
+        Column("residents_60plus", "60岁以上常住人口", "count", example="210000",
+               note_zh="空：人口数不详", note_en="empty: not known"),
+        Column("vaccinated_full", "全程接种人数", "count", required=True, example="190000",
+               note_zh="不超过60岁以上常住人口", note_en="at most the residents aged 60+"),
+        Column("vaccinated_booster", "加强免疫人数", "count", required=True, example="150000",
+               note_zh="不超过全程接种人数", note_en="at most the fully vaccinated"),
+    ),
+    orders=(Order("residents_60plus", "vaccinated_full"), Order("vaccinated_full", "vaccinated_booster")),
+))
+
+
+_add(TableSpec(
+    "contact_tests", "密接核酸检测", "contact tests", "流调与密接管理系统", key=("contact_id", "sampled_at"),
+    columns=(
+        Column("contact_id", "密接编号", "integer", required=True, example="1"),
+        _ts("sampled_at", "采样时间", required=True, example="2022-08-05 08:00"),
+        Column("result", "检测结果", "enum", required=True, example="阴性", values=_enum(
+            negative=("阴性",), positive=("阳性",), pending=("待检", "检测中", "待出结果"))),
+    ),
+    references=(Reference("contact_id", "contacts", "contact_id"),),
+))
+
+_add(TableSpec(
+    "case_classifications", "病例分类变更", "case classification history", "传染病网络直报与流调系统",
+    key=("case_id", "classified_at"),
+    columns=(
+        Column("case_id", "病例编号", "integer", required=True, example="1"),
+        Column("classification", "分类", "enum", required=True, example="确诊",
+               note_zh="只补录分类历史，病例当前分类以“病例”表为准（在病例表中改分类会自动记入本表）",
+               note_en="history only: a case's current class is the one in cases (a change made there is "
+                       "recorded here)", values=_enum(
+            confirmed=("确诊", "确诊病例"), asymptomatic=("无症状", "无症状感染者"), suspected=("疑似", "疑似病例"),
+            excluded=("排除",))),
+        _ts("classified_at", "分类时间", required=True, example="2022-08-05 09:30"),
+    ),
+    references=(Reference("case_id", "cases", "case_id"),),
 ))
 
 

@@ -158,6 +158,8 @@ def _parse_column(col: Column, cells: pd.Series, places: Places, now: pd.Timesta
     kind = col.kind
     if kind == "timestamp":
         return parse.parse_timestamp(cells, now)
+    if kind == "date":
+        return _parse_date(cells, now)
     if kind in ("integer", "count"):
         return parse.parse_integer(cells, col.minimum, col.maximum, non_negative=kind == "count")
     if kind == "decimal":
@@ -182,6 +184,22 @@ def _parse_column(col: Column, cells: pd.Series, places: Places, now: pd.Timesta
         problem[~codes.isin(known.keys())] = f"unknown_{kind}"
         return codes, problem
     return parse.parse_text(cells)
+
+
+def _parse_date(cells: pd.Series, now: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """A day: what the date-time parser reads, the date alone accepted (2022-08-05, 2022年8月5日, an
+    Excel date cell or whole serial such as 44778), a time of day given with it dropped."""
+    values, problem = parse.parse_timestamp(cells, now)
+    dateless = problem == "time_missing"
+    if dateless.any():
+        again = cells[dateless].str.strip()
+        serial = again.str.match(r"^\d{5,7}(\.0*)?$")
+        again[serial] = (parse.EXCEL_EPOCH + pd.to_timedelta(again[serial].astype(float), unit="D")).dt.strftime(
+            "%Y-%m-%d")
+        more, more_problem = parse.parse_timestamp(again + " 00:00", now)
+        values[more.index] = more
+        problem[more_problem.index] = more_problem
+    return values.dt.normalize(), problem
 
 
 def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = False,
