@@ -349,7 +349,8 @@ def read(data: bytes, name: str, limits: Limits | None = None) -> RawFile:
     else:
         text, encoding = decode(data)
         headers, cells, rows = read_csv_text(text, limits)
-    if len(data) > limits.cell_chars:     # a smaller file cannot hold a cell past the limit
+    # A CSV no longer than the limit cannot hold a cell past it (an XLSX is packed: always looked at).
+    if sheet is not None or len(data) > limits.cell_chars:
         cells, long = _long_cells(cells, rows, limits.cell_chars)
         cell_problems = cell_problems + long
     return RawFile(name=Path(name).name, sha256=sha, encoding=encoding, headers=headers, cells=cells, rows=rows,
