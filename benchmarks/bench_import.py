@@ -62,7 +62,19 @@ def one_run(args: argparse.Namespace) -> None:
     print(json.dumps({"status": outcome.status, "rows": outcome.rows_in_file, "inserted": c.inserted,
                       "updated": c.updated, "unchanged": c.unchanged, "problems": len(outcome.problems),
                       "seconds": round(total, 2), "steps": steps,
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                      "peak_rss_mb": round(peak_rss_kb() / 1024)}))
+
+
+def peak_rss_kb() -> int:
+    """This process's own peak RSS. Linux's ru_maxrss keeps, across exec, the peak of the forked
+    copy of the parent (which built the files: over a gigabyte), so VmHWM is read instead."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def run_child(db: Path, file: Path, check_only: bool = False) -> dict:
