@@ -128,17 +128,24 @@ def _delimiter(first_line: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
+def _first_line(text: str) -> str:
+    return text[:text.find("\n")] if "\n" in text else text
+
+
 def read_csv_text(text: str, limits: Limits | None = None) -> tuple[list[str], pd.DataFrame, pd.Series]:
-    limits = limits or Limits.from_settings()
-    first_line = text[:text.find("\n")] if "\n" in text else text
+    return _read_csv(text.encode("utf-8"), "utf-8", _first_line(text), limits or Limits.from_settings())
+
+
+def _read_csv(source: bytes, encoding: str, first_line: str, limits: Limits) -> tuple[list[str], pd.DataFrame, pd.Series]:
+    """A CSV already known to decode (decode() said so), as bytes: a StringIO of the text would
+    hold four bytes a character (360 MB more at the peak for a 6 M-row file)."""
     sep = _delimiter(first_line)
     if first_line.count(sep) + 1 > limits.columns:
         raise FileProblem("too_many_columns", limit=_number(limits.columns))
     try:
         # The header, the rows allowed and one more to tell whether there are more: the rest of
-        # the file is never parsed. Given as UTF-8 bytes: a StringIO of the text would hold four
-        # bytes a character (360 MB more at the peak for a 6 M-row file).
-        frame = pd.read_csv(io.BytesIO(text.encode("utf-8")), encoding="utf-8", sep=sep, dtype=str, header=None, keep_default_na=False,
+        # the file is never parsed.
+        frame = pd.read_csv(io.BytesIO(source), encoding=encoding, sep=sep, dtype=str, header=None, keep_default_na=False,
                             skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, nrows=limits.rows + 2)
     except pd.errors.EmptyDataError:
         raise FileProblem("empty_file") from None
@@ -349,7 +356,15 @@ def read(data: bytes, name: str, limits: Limits | None = None) -> RawFile:
         encoding = f"xlsx, sheet “{mask_text(sheet)}”" if several else "xlsx"
     else:
         text, encoding = decode(data)
-        headers, cells, rows = read_csv_text(text, limits)
+        first_line = _first_line(text)
+        if encoding in ("utf-8", "utf-8-sig"):
+            # The bytes as they came (decode has checked them): the text is let go before parsing.
+            del text
+            headers, cells, rows = _read_csv(data, encoding, first_line, limits)
+        else:
+            source = text.encode("utf-8")
+            del text
+            headers, cells, rows = _read_csv(source, "utf-8", first_line, limits)
     # A CSV no longer than the limit cannot hold a cell past it (an XLSX is packed: always looked at).
     if sheet is not None or len(data) > limits.cell_chars:
         cells, long = _long_cells(cells, rows, limits.cell_chars)
