@@ -21,7 +21,9 @@ LOCAL_OVERRIDES = PROJECT_ROOT / "settings.local.toml"
 REQUIRED_FIELDS = ("value", "unit", "doc", "source")
 # Settings that bound how the app reads and shows data, not what any number is: an issued briefing's
 # snapshot (the thresholds its numbers were computed with) leaves them out.
-OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit", "watch_poll_seconds"})
+OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit", "watch_poll_seconds", "import_max_file_mb",
+                         "import_max_rows", "import_max_columns", "import_max_cell_chars",
+                         "import_max_xlsx_unpacked_mb"})
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,22 @@ Nothing here raises anything but FileProblem, whose values never hold a server p
 exception's text (which can quote the file's contents): a damaged, truncated, binary or
 mislabelled file becomes one reason a person can act on. A cell that cannot be read as it
 stands (a formula without a cached value) is kept as a cell problem with its address.
+
+Bounded (settings.toml import_max_*, read into Limits): a file past a limit is refused as one
+file-level problem naming the limit, before the rest of it is read. The file's size is checked
+first; an XLSX's unpacked size is summed from the zip's directory before anything is unpacked
+(zipfile never unpacks a member past the size its directory states: a lying directory gives a
+damaged file, not a bigger one); an XLSX sheet is read in streaming (read-only) mode with its
+declared dimension thrown away, so a sheet that claims A1:XFD1048576 costs what it holds; rows
+and columns are counted as they are read, and the reading stops at the first one past a limit.
+A cell longer than import_max_cell_chars becomes a cell problem whose value is kept cut short.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -25,6 +35,34 @@ from sitrep.personal import mask_text
 XLSX_MAGIC = b"PK\x03\x04"
 ZIP_MAGICS = (XLSX_MAGIC, b"PK\x05\x06", b"PK\x07\x08")   # any zip, an empty one included
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"               # the old binary .xls (and encrypted .xlsx)
+
+
+CUT_VALUE = 60    # an over-long cell keeps this many characters for the report (which cuts to 60 too)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a file may hold (settings.toml import_max_*)."""
+    file_mb: float
+    rows: int
+    columns: int
+    cell_chars: int
+    xlsx_unpacked_mb: float
+
+    @classmethod
+    def from_settings(cls, settings: dict | None = None) -> "Limits":
+        from sitrep.settings import current
+
+        s = settings or current()
+        return cls(s["import_max_file_mb"].value, s["import_max_rows"].value, s["import_max_columns"].value,
+                   s["import_max_cell_chars"].value, s["import_max_xlsx_unpacked_mb"].value)
+
+
+def _number(value) -> str:
+    """A limit as the reason shows it: 10,000,000; 0.5."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
 class FileProblem(Exception):
@@ -45,8 +83,9 @@ class RawFile:
     cells: pd.DataFrame        # one text column per header position ("c0", "c1", ...), None for empty
     rows: pd.Series            # the row number in the file (header = 1), aligned with cells
     sheet: str | None = None   # XLSX: the sheet read (the first visible one)
-    # Cells that could not be read as they stand: (row, position, code, detail), e.g. a formula
-    # cell without a cached value, (5, 2, "formula_no_value", "C5").
+    # Cells that could not be read as they stand: (row, position, code, detail[, value]), e.g. a
+    # formula cell without a cached value, (5, 2, "formula_no_value", "C5"), or a cell past
+    # import_max_cell_chars, (5, 2, "cell_too_long", "32,767", its first characters).
     cell_problems: list[tuple[int, int, str, str]] = field(default_factory=list)
 
 
@@ -89,12 +128,25 @@ def _delimiter(first_line: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) else ","
 
 
-def read_csv_text(text: str) -> tuple[list[str], pd.DataFrame, pd.Series]:
-    first_line = text.split("\n", 1)[0]
+def _first_line(text: str) -> str:
+    return text[:text.find("\n")] if "\n" in text else text
+
+
+def read_csv_text(text: str, limits: Limits | None = None) -> tuple[list[str], pd.DataFrame, pd.Series]:
+    return _read_csv(text.encode("utf-8"), "utf-8", _first_line(text), limits or Limits.from_settings())
+
+
+def _read_csv(source: bytes, encoding: str, first_line: str, limits: Limits) -> tuple[list[str], pd.DataFrame, pd.Series]:
+    """A CSV already known to decode (decode() said so), as bytes: a StringIO of the text would
+    hold four bytes a character (360 MB more at the peak for a 6 M-row file)."""
     sep = _delimiter(first_line)
+    if first_line.count(sep) + 1 > limits.columns:
+        raise FileProblem("too_many_columns", limit=_number(limits.columns))
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, header=None, keep_default_na=False,
-                            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+        # The header, the rows allowed and one more to tell whether there are more: the rest of
+        # the file is never parsed.
+        frame = pd.read_csv(io.BytesIO(source), encoding=encoding, sep=sep, dtype=str, header=None, keep_default_na=False,
+                            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, nrows=limits.rows + 2)
     except pd.errors.EmptyDataError:
         raise FileProblem("empty_file") from None
     except pd.errors.ParserError as error:
@@ -107,6 +159,8 @@ def read_csv_text(text: str) -> tuple[list[str], pd.DataFrame, pd.Series]:
         if quote:
             raise FileProblem("bad_csv_quote", line=int(quote.group(1)) + 1) from None
         raise FileProblem("bad_csv") from None
+    if len(frame) > limits.rows + 1:
+        raise FileProblem("too_many_rows", limit=_number(limits.rows))
     return _split_header(frame)
 
 
@@ -161,26 +215,44 @@ def _is_datetime_format(number_format) -> str | None:
         return None
 
 
-def _has_formulas(data: bytes) -> bool:
-    """Whether any sheet of the workbook holds a formula (cheap: looks for <f> in the sheet XML)."""
-    import zipfile
+FORMULA_MARKS = (b"<f>", b"<f ", b":f>", b":f ")
 
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any sheet of the workbook holds a formula (cheap: looks for <f> in the sheet XML,
+    a megabyte at a time, never the whole sheet in memory)."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for member in archive.namelist():
             if member.startswith("xl/worksheets/") and member.endswith(".xml"):
                 with archive.open(member) as sheet_xml:
-                    body = sheet_xml.read()
-                if b"<f>" in body or b"<f " in body or b":f>" in body or b":f " in body:
-                    return True
+                    tail = b""
+                    while chunk := sheet_xml.read(1 << 20):
+                        body = tail + chunk
+                        if any(mark in body for mark in FORMULA_MARKS):
+                            return True
+                        tail = body[-3:]
     return False
 
 
-def read_xlsx(data: bytes) -> tuple[list[str], pd.DataFrame, pd.Series, str, bool, list]:
+def _check_unpacked(data: bytes, limits: Limits) -> None:
+    """Refuse a workbook whose parts unpack past the limit, from the zip's directory alone."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except Exception:  # not a zip, or its directory is damaged
+        raise FileProblem("bad_xlsx") from None
+    if total > limits.xlsx_unpacked_mb * 2**20:
+        raise FileProblem("xlsx_unpacks_too_big", limit=_number(limits.xlsx_unpacked_mb))
+
+
+def read_xlsx(data: bytes, limits: Limits | None = None) -> tuple[list[str], pd.DataFrame, pd.Series, str, bool, list]:
     """The first visible sheet (a hidden first sheet is skipped), as text, with the sheet's name
     and the formula cells that hold no cached value (Excel saves one; other tools may not)."""
     import openpyxl
     from openpyxl.utils import get_column_letter
 
+    limits = limits or Limits.from_settings()
+    _check_unpacked(data, limits)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # a damaged or encrypted workbook: openpyxl raises many kinds
@@ -193,11 +265,23 @@ def read_xlsx(data: bytes) -> tuple[list[str], pd.DataFrame, pd.Series, str, boo
         position = book.worksheets.index(sheet)
         several = len(book.worksheets) > 1
         try:
-            rows = []
+            # The declared dimension (<dimension ref="A1:XFD1048576"/>) is not trusted: without
+            # it openpyxl pads no row to a claimed width and adds no claimed rows at the end.
+            sheet.reset_dimensions()
+            rows, filled = [], 0
             for row in sheet.iter_rows():
                 # The number format matters only for date cells (date-only or date and time).
-                rows.append([_cell_text(c.value, c.number_format) if isinstance(c.value, datetime)
-                             else _cell_text(c.value) for c in row])
+                values = [_cell_text(c.value, c.number_format) if isinstance(c.value, datetime)
+                          else _cell_text(c.value) for c in row]
+                while values and values[-1] is None:      # a formatted but empty cell is not a column
+                    values.pop()
+                if values:
+                    filled += 1
+                    if filled > limits.rows + 1:           # the header and the rows allowed
+                        raise FileProblem("too_many_rows", limit=_number(limits.rows))
+                    if len(values) > limits.columns:
+                        raise FileProblem("too_many_columns", limit=_number(limits.columns))
+                rows.append(values)
         except FileProblem:
             raise
         except Exception:  # damaged sheet XML, a bad shared-string index, ...
@@ -215,8 +299,12 @@ def read_xlsx(data: bytes) -> tuple[list[str], pd.DataFrame, pd.Series, str, boo
         try:
             with_formulas = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
             try:
-                for r, row in enumerate(with_formulas.worksheets[position].iter_rows(values_only=True)):
-                    for c, value in enumerate(row):
+                formula_sheet = with_formulas.worksheets[position]
+                formula_sheet.reset_dimensions()
+                for r, row in enumerate(formula_sheet.iter_rows(values_only=True)):
+                    if r >= len(rows):
+                        break
+                    for c, value in enumerate(row[:limits.columns]):
                         if isinstance(value, str) and value.startswith("=") and r < len(rows) \
                                 and (c >= len(rows[r]) or rows[r][c] is None):
                             cell_problems.append((r + 1, c, "formula_no_value", f"{get_column_letter(c + 1)}{r + 1}"))
@@ -233,21 +321,53 @@ def read_xlsx(data: bytes) -> tuple[list[str], pd.DataFrame, pd.Series, str, boo
     return headers, cells, numbers, sheet.title, several, cell_problems
 
 
-def read(data: bytes, name: str) -> RawFile:
+def _long_cells(cells: pd.DataFrame, rows: pd.Series, limit: int) -> tuple[pd.DataFrame, list]:
+    """Cells past the length limit: emptied, each a cell problem that keeps its first characters."""
+    problems, over = [], {}
+    for position, name in enumerate(cells.columns):
+        column = cells[name]
+        long = column.notna() & (column.str.len() > limit)
+        if long.any():
+            over[name] = long
+            problems += [(int(rows[index]), position, "cell_too_long", _number(limit), column[index][:CUT_VALUE])
+                         for index in long[long].index]
+    if over:
+        cells = cells.copy()
+        for name, long in over.items():
+            cells[name] = cells[name].mask(long)
+    return cells, problems
+
+
+def read(data: bytes, name: str, limits: Limits | None = None) -> RawFile:
     import hashlib
 
+    limits = limits or Limits.from_settings()
+    if len(data) > limits.file_mb * 2**20:
+        raise FileProblem("file_too_big", limit=_number(limits.file_mb))
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise FileProblem("empty_file")
     sheet, cell_problems = None, []
     _sniff(data, name)
     if data.startswith(ZIP_MAGICS) or Path(name).suffix.lower() in (".xlsx", ".xlsm"):
-        headers, cells, rows, sheet, several, cell_problems = read_xlsx(data)
+        headers, cells, rows, sheet, several, cell_problems = read_xlsx(data, limits)
         # With more than one sheet the check names the one it read (shown with the encoding on
         # the page, in the CLI line and in the import log).
         encoding = f"xlsx, sheet “{mask_text(sheet)}”" if several else "xlsx"
     else:
         text, encoding = decode(data)
-        headers, cells, rows = read_csv_text(text)
+        first_line = _first_line(text)
+        if encoding in ("utf-8", "utf-8-sig"):
+            # The bytes as they came (decode has checked them): the text is let go before parsing.
+            del text
+            headers, cells, rows = _read_csv(data, encoding, first_line, limits)
+        else:
+            source = text.encode("utf-8")
+            del text
+            headers, cells, rows = _read_csv(source, "utf-8", first_line, limits)
+    # A CSV no longer than the limit cannot hold a cell past it (an XLSX is packed: always looked at).
+    if sheet is not None or len(data) > limits.cell_chars:
+        cells, long = _long_cells(cells, rows, limits.cell_chars)
+        cell_problems = cell_problems + long
     return RawFile(name=Path(name).name, sha256=sha, encoding=encoding, headers=headers, cells=cells, rows=rows,
                    sheet=sheet, cell_problems=cell_problems)

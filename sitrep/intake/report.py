@@ -78,6 +78,11 @@ REASONS = {
     "check_needs_outcome": "intake_reason_check_needs_outcome",
     "classified_at_needed": "intake_reason_classified_at_needed",
     "above_maximum": "intake_reason_below_minimum",
+    "file_too_big": "intake_reason_file_too_big",
+    "too_many_rows": "intake_reason_too_many_rows",
+    "too_many_columns": "intake_reason_too_many_columns",
+    "xlsx_unpacks_too_big": "intake_reason_xlsx_unpacks_too_big",
+    "cell_too_long": "intake_reason_cell_too_long",
 }
 
 REPORT_COLUMNS = ["文件 file", "行 row", "列 column", "值 value", "原因", "reason", "代码 code"]

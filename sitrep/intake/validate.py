@@ -217,10 +217,11 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
     found = []
     # Cells the reader could not take as they stand (a formula without a cached value), by address.
     unreadable = set()
-    for row, position, code, detail in getattr(raw, "cell_problems", ()):
+    # A cell past the length limit brings its first characters to show (the report cuts them again).
+    for row, position, code, detail, *shown in getattr(raw, "cell_problems", ()):
         if position in mapping:
             unreadable.add((row, position))
-            found.append(problems_frame([row], header_of[mapping[position]], [None], code, detail))
+            found.append(problems_frame([row], header_of[mapping[position]], [shown[0] if shown else None], code, detail))
     for position, name in mapping.items():
         col = spec.column(name)
         cells = raw.cells[f"c{position}"]
