@@ -7,7 +7,6 @@ import shutil
 
 import duckdb
 import pandas as pd
-import pytest
 
 from sitrep.briefing.bulletin import build_bulletin
 from sitrep.db import install_staging_views

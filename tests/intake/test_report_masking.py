@@ -14,7 +14,7 @@ from sitrep.intake import specs
 from sitrep.intake.report import report_frame, report_text
 from sitrep.intake.values import id_card_with_check_digit
 from sitrep.personal import mask_text, mask_value, normal_header, personal_column_of
-from tests.intake.helpers import cli, csv_bytes, load, xlsx_bytes
+from tests.intake.helpers import cli, csv_bytes, load
 
 NAME = "欧阳娜娜"
 ID_GOOD = id_card_with_check_digit("50010519900307001")
