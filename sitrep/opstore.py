@@ -45,7 +45,7 @@ MIGRATIONS: list[list[str]] = [
             import_id        integer primary key autoincrement,  -- never reused, even after a delete
             imported_at      text not null,     -- local time, Asia/Shanghai, 'YYYY-MM-DD HH:MM:SS': when it started
             imported_by      text not null,     -- the duty officer (CLI: --by or the login name; page: the field)
-            via              text not null check (via in ('cli', 'upload')),
+            via              text not null check (via in ('cli', 'upload', 'watch')),  -- watch: the drop folder
             database         text not null,     -- the analytics file it was for (absolute path)
             file_name        text not null,
             file_sha256      text not null,     -- empty when the file could not be read at all
@@ -66,44 +66,7 @@ MIGRATIONS: list[list[str]] = [
         )
         """,
         "create index import_log_by_status on import_log (database, status)",
-    ],
-    # 2: imports by the watched drop folder (`python -m sitrep watch`, via 'watch'), and finding an
-    # applied file by its SHA-256 (the watcher never applies the same bytes twice). SQLite cannot
-    # change a CHECK in place: the table is rebuilt with the same columns, its rows and its
-    # AUTOINCREMENT counter carried over (an id is never reused, even one whose row was deleted).
-    [
-        """
-        create table import_log_new (
-            import_id        integer primary key autoincrement,
-            imported_at      text not null,
-            imported_by      text not null,
-            via              text not null check (via in ('cli', 'upload', 'watch')),
-            database         text not null,
-            file_name        text not null,
-            file_sha256      text not null,
-            file_encoding    text,
-            table_name       text not null,
-            status           text not null check (status in ('started', 'applied', 'rejected', 'interrupted')),
-            rows_in_file     integer not null default 0 check (rows_in_file >= 0),
-            rows_inserted    integer not null default 0 check (rows_inserted >= 0),
-            rows_updated     integer not null default 0 check (rows_updated >= 0),
-            rows_unchanged   integer not null default 0 check (rows_unchanged >= 0),
-            rows_rejected    integer not null default 0 check (rows_rejected >= 0),
-            problems         integer not null default 0 check (problems >= 0),
-            persons_added    integer not null default 0,
-            persons_updated  integer not null default 0,
-            seconds          real,
-            new_file         text,
-            note             text
-        )
-        """,
-        "insert into import_log_new select * from import_log",
-        "delete from sqlite_sequence where name = 'import_log_new'",
-        "insert into sqlite_sequence (name, seq) select 'import_log_new', max(seq) from sqlite_sequence "
-        "where name = 'import_log' having count(*) > 0",
-        "drop table import_log",
-        "alter table import_log_new rename to import_log",
-        "create index import_log_by_status on import_log (database, status)",
+        # The watched drop folder never applies the same bytes twice: it looks them up by SHA-256.
         "create index import_log_by_sha256 on import_log (file_sha256, status)",
     ],
 ]
