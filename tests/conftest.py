@@ -14,6 +14,14 @@ from sitrep import PROJECT_ROOT
 from sitrep.db import install_staging_views
 
 
+@pytest.fixture(scope="session", autouse=True)
+def default_database_outside_the_checkout(tmp_path_factory):
+    """No test builds or writes the checkout's data/sitrep.duckdb: where a test sets no SITREP_DB
+    (or a page reruns after its monkeypatch ended), the default points into a temporary folder."""
+    os.environ["SITREP_DB"] = str(tmp_path_factory.mktemp("default-db") / "sitrep.duckdb")
+    yield
+
+
 @pytest.fixture(scope="session")
 def demo_db_path(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "sitrep.duckdb"
