@@ -293,7 +293,7 @@ def read_xlsx(data: bytes, limits: Limits | None = None) -> tuple[list[str], pd.
     cell_problems = []
     try:
         formulas = _has_formulas(data)
-    except Exception:
+    except Exception:  # a damaged zip member (zipfile, zlib): the report says the workbook is damaged
         raise FileProblem("bad_xlsx") from None
     if formulas:
         try:
@@ -312,7 +312,7 @@ def read_xlsx(data: bytes, limits: Limits | None = None) -> tuple[list[str], pd.
                                 rows[r][c] = value      # a header written as a formula: shown as such
             finally:
                 with_formulas.close()
-        except Exception:
+        except Exception:  # openpyxl's many kinds for damaged formula XML: the report names the sheet
             raise FileProblem("bad_sheet", sheet=sheet.title) from None
     width = max(len(r) for r in rows)
     frame = pd.DataFrame([r + [None] * (width - len(r)) for r in rows], dtype=object)

@@ -315,16 +315,20 @@ def _apply(db: Path, outcome: Outcome, checked: Checked, by: str, via: str, star
                                   seconds=round(time.perf_counter() - started, 3))
         except Exception as error:
             if not replaced:
-                # The error's kind, and an OS error's reason ("No space left on device"), never
-                # another message: it can quote the file's values, and the Data page shows the note.
-                reason = f": {error.strerror}" if isinstance(error, OSError) and error.strerror else ""
                 opstore.update_import(db, import_id, status="interrupted",
-                                      note=f"failed before replacing the database: {type(error).__name__}{reason}")
+                                      note=f"failed before replacing the database: {error_kind(error)}")
             raise
         finally:
             copy.unlink(missing_ok=True)
             copy.with_name(copy.name + ".wal").unlink(missing_ok=True)
     return outcome
+
+
+def error_kind(error: BaseException) -> str:
+    """An unforeseen error as a log or screen may show it: its kind, and an OS error's reason ("No
+    space left on device"), never another message, which can quote the file's values."""
+    reason = f": {error.strerror}" if isinstance(error, OSError) and error.strerror else ""
+    return f"{type(error).__name__}{reason}"
 
 
 def _advance_data_as_of(con: duckdb.DuckDBPyConnection, newest: pd.Timestamp | None) -> pd.Timestamp | None:

@@ -283,8 +283,7 @@ def handle_safely(path: Path, db: Path, by: str = "watch") -> Handled:
     try:
         return handle(path, db, by)
     except Exception as error:        # one bad file never stops the watcher
-        reason = f": {error.strerror}" if isinstance(error, OSError) and error.strerror else ""
-        return Handled(path.name, "error", code=f"{type(error).__name__}{reason}")
+        return Handled(path.name, "error", code=run.error_kind(error))
 
 
 # --- the folder --------------------------------------------------------------------------------------
