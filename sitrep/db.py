@@ -18,6 +18,15 @@ from sitrep.queries import sql_text
 
 SCHEMA_DIR = QUERIES_DIR / "schema"
 STAGING_DIR = QUERIES_DIR / "staging"
+SCOPE_DIR = QUERIES_DIR / "scope"
+
+# Tables a district-bound user reads whole: they hold no district's records. Every other table
+# needs a scope rule, queries/scope/TABLE.sql; a table with neither is refused (see install_scope).
+UNSCOPED_TABLES = {
+    "dataset_info": "the data's as-of time and build facts",
+    "testing_rounds": "a round's name, scope, start and deadline; its districts' work is in "
+                      "testing_round_targets, testing_tubes and testing_progress_reports, which are scoped",
+}
 
 
 def schema_files() -> list[Path]:
@@ -53,6 +62,48 @@ def install_staging_views(con: duckdb.DuckDBPyConnection) -> None:
         pending = failed
 
 
+def scope_files() -> list[Path]:
+    return sorted(SCOPE_DIR.glob("*.sql"))
+
+
+def install_scope(con: duckdb.DuckDBPyConnection, districts: tuple[str, ...], catalog: str) -> None:
+    """Bind a cursor to a user's districts (issue 12: jurisdiction in the query layer).
+
+    Every table with a scope rule (queries/scope/TABLE.sql) is shadowed by a temporary view of the
+    same name that keeps only the rows of `districts`; the rule reads the table itself as
+    base_TABLE and the districts as scope_districts (bound values, never SQL text). Temporary
+    objects win over the database's tables in name resolution and belong to this cursor alone,
+    so every query on it, the staging views included, reads only the user's districts, and its
+    "city" rows are the total of those districts. A table with no rule and not in UNSCOPED_TABLES
+    is refused, so a new table cannot leak before someone decides how it is scoped.
+    """
+    if not districts:
+        raise ValueError("a scope needs at least one district")
+    rules = {path.stem for path in scope_files()}
+    unruled = [t for t in table_names(con) if t not in rules and t not in UNSCOPED_TABLES]
+    if unruled:
+        raise RuntimeError(f"tables without a scope rule (queries/scope/TABLE.sql) or a reason to be "
+                           f"read whole (sitrep.db.UNSCOPED_TABLES): {', '.join(unruled)}")
+    con.execute("create or replace temp table scope_districts (district_code varchar primary key)")
+    con.execute("insert into scope_districts select distinct unnest($districts)", {"districts": list(districts)})
+    present = set(table_names(con))
+    for table in sorted(rules & present):
+        con.execute(f'create or replace temp view base_{table} as select * from "{catalog}".main.{table}')
+    for table in sorted(rules & present):
+        # A rule may read another scoped table (rooms: the facilities in scope): views bind when
+        # queried, so the order of creation does not matter.
+        con.execute(f"create or replace temp view {table} as\n{sql_text(f'scope/{table}')}")
+
+
+def scope_of(con: duckdb.DuckDBPyConnection) -> tuple[str, ...] | None:
+    """The districts a cursor is bound to (install_scope), None when it reads the whole city."""
+    bound = con.execute("select count(*) from duckdb_tables() where temporary and table_name = 'scope_districts'"
+                        ).fetchone()[0]
+    if not bound:
+        return None
+    return tuple(r[0] for r in con.execute("select district_code from scope_districts order by 1").fetchall())
+
+
 def table_names(con: duckdb.DuckDBPyConnection) -> list[str]:
     """The database's tables (not the staging views, which are temporary)."""
     rows = con.execute(
@@ -80,13 +131,17 @@ def current_catalog(con: duckdb.DuckDBPyConnection) -> str:
     return con.execute("select current_database()").fetchone()[0]
 
 
-def new_cursor(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> duckdb.DuckDBPyConnection:
-    """A cursor for another thread: same database as `con`, with the staging views. From other
-    threads than con's, pass `catalog` (current_catalog(con), read once on con's thread):
+def new_cursor(con: duckdb.DuckDBPyConnection, catalog: str | None = None, *,
+               scope: tuple[str, ...] | None) -> duckdb.DuckDBPyConnection:
+    """A cursor for another thread: same database as `con`, with the staging views, bound to
+    `scope` (a user's districts, or None for the whole city: always said, never defaulted). From
+    other threads than con's, pass `catalog` (current_catalog(con), read once on con's thread):
     con itself must not be queried from two threads at once."""
     catalog = catalog or current_catalog(con)
     cur = con.cursor()
     cur.execute(f'use "{catalog}"')
+    if scope is not None:
+        install_scope(cur, scope, catalog)
     install_staging_views(cur)
     return cur
 
@@ -100,11 +155,15 @@ class ReadPool:
         self._catalog = current_catalog(self._con)
         self._local = threading.local()
 
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = getattr(self._local, "cursor", None)
+    def cursor(self, scope: tuple[str, ...] | None) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor bound to `scope` (a user's districts; None: the whole city)."""
+        key = tuple(sorted(set(scope))) if scope is not None else None
+        cursors = getattr(self._local, "cursors", None)
+        if cursors is None:
+            cursors = self._local.cursors = {}
+        cur = cursors.get(key)
         if cur is None:
-            cur = new_cursor(self._con, self._catalog)
-            self._local.cursor = cur
+            cur = cursors[key] = new_cursor(self._con, self._catalog, scope=key)
         return cur
 
     def close(self) -> None:

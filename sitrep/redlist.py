@@ -17,7 +17,7 @@ import pandas as pd
 
 from sitrep import registry
 from sitrep import settings as settings_module
-from sitrep.db import current_catalog, new_cursor
+from sitrep.db import current_catalog, new_cursor, scope_of
 from sitrep.queries import run_metric
 
 # What makes an item red where its value alone does not say (sitrep.formatting.format_red_item):
@@ -50,10 +50,11 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
     flagging = [m for m in registry.metrics().values() if m.flags_red]
 
     catalog = current_catalog(con)
+    scope = scope_of(con)     # each metric's cursor reads what con reads: the same districts
 
     def evaluate(metric: registry.Metric) -> pd.DataFrame:
         # Each thread reads through its own cursor; DuckDB runs them side by side.
-        cur = new_cursor(con, catalog)
+        cur = new_cursor(con, catalog, scope=scope)
         try:
             return run_metric(cur, metric.id, as_of=as_of, district_code=district_code,
                               township_code=township_code, settings=settings)

@@ -58,12 +58,12 @@ def test_before_any_data_only_the_missing_reserve_is_red_and_a_district_filter_k
 
 def test_read_pool_gives_each_thread_its_own_cursor_and_consistent_numbers(demo_db_path):
     pool = ReadPool(demo_db_path)
-    expected = run_metric(pool.cursor(), "ISO-USE", as_of=pd.Timestamp("2022-07-24 12:00"))
+    expected = run_metric(pool.cursor(None), "ISO-USE", as_of=pd.Timestamp("2022-07-24 12:00"))
     results, errors, cursors = [], [], set()
 
     def reader():
         try:
-            cur = pool.cursor()
+            cur = pool.cursor(None)
             cursors.add(id(cur))
             for _ in range(5):
                 results.append(run_metric(cur, "ISO-USE", as_of=pd.Timestamp("2022-07-24 12:00")))

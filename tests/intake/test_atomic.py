@@ -68,15 +68,15 @@ def test_readers_in_a_loop_never_see_a_half_applied_import(small_db, tmp_path):
 def test_the_app_keeps_reading_the_version_a_page_run_started_with(small_db, tmp_path):
     pools = VersionedPools()
     first_version, first = pools.latest(small_db)
-    before = first.cursor().execute("select count(*) from testing_samples").fetchone()[0]
+    before = first.cursor(None).execute("select count(*) from testing_samples").fetchone()[0]
     result = cli("import", str(samples_csv(tmp_path / "s.csv", 1, 1000)), "--table", "testing_samples",
                  "--db", str(small_db))
     assert result.returncode == 0, result.stderr
     new_version, newer = pools.latest(small_db)
     assert new_version != first_version
-    assert newer.cursor().execute("select count(*) from testing_samples").fetchone()[0] == before + 1000
+    assert newer.cursor(None).execute("select count(*) from testing_samples").fetchone()[0] == before + 1000
     # A run pinned to the old version still reads the old file, whole.
-    assert pools.get(small_db, first_version).cursor().execute(
+    assert pools.get(small_db, first_version).cursor(None).execute(
         "select count(*) from testing_samples").fetchone()[0] == before
 
 
@@ -90,7 +90,7 @@ def test_replaced_files_are_released_once_their_pool_is_dropped(small_db, tmp_pa
 
     for i in range(5):
         _, pool = pools.latest(small_db)
-        pool.cursor().execute("select count(*) from testing_samples").fetchone()
+        pool.cursor(None).execute("select count(*) from testing_samples").fetchone()
         result = cli("import", str(samples_csv(tmp_path / f"s{i}.csv", 1 + i * 10, 10)), "--table",
                      "testing_samples", "--db", str(small_db))
         assert result.returncode == 0, result.stderr

@@ -1,0 +1,3 @@
+-- Samples of the tubes in scope.
+select * from base_testing_samples
+where tube_id in (select tube_id from testing_tubes)
