@@ -27,6 +27,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "townships": dict(name_zh="测试街道", kind="street", population=None, centroid_lon=106.5, centroid_lat=29.5),
     "communities": dict(name_zh="测试社区", kind="community", population=None),
     "grids": dict(name_zh="第1网格"),
+    "buildings": dict(district_code="500105", community_code="500105001001", grid_code="50010500100101",
+                      name_zh="测试楼栋", residents=None),
     "persons": dict(full_name="测试", id_card_number=None, phone=None),
     "cases": dict(classification="confirmed", district_code="500105", source="local", found_in="social",
                   sampled_at=T0, outcome="in_hospital"),

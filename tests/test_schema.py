@@ -7,8 +7,8 @@ from sitrep.db import create_schema, table_names
 from sitrep.personal import PERSONAL_COLUMNS, PERSONAL_TABLES
 
 REQUIRED_TABLES = {
-    # geography, five levels (buildings not modelled) and commuting
-    "districts", "townships", "communities", "grids", "commuting_ties",
+    # geography, five levels and commuting
+    "districts", "townships", "communities", "grids", "buildings", "commuting_ties",
     # personal data kept apart
     "persons",
     # cases, contacts, transfers

@@ -1,5 +1,5 @@
 -- Geography: the five-level chain of rulebook section 8 (notice 003 #64).
--- district -> township/street -> village/community -> grid; buildings are not modelled.
+-- district -> township/street -> village/community -> grid -> building.
 -- The 38-unit list is data, so an administrative reform is a data change, not a code change.
 
 create table districts (
@@ -38,6 +38,17 @@ create table grids (
     community_code  varchar not null,
     district_code   varchar not null,
     name_zh         varchar not null
+);
+
+-- Buildings (楼栋), the fifth level: loaded through intake, empty in the demo. No rule reads them
+-- yet (a risk area names its community, and a building only in its free-text name_zh).
+create table buildings (
+    building_code   varchar primary key,              -- as the district's address system numbers it
+    grid_code       varchar not null,                 -- a grid of community_code
+    community_code  varchar not null,
+    district_code   varchar not null,
+    name_zh         varchar not null,                 -- name or address: 某小区3栋, 某路12号
+    residents       integer check (residents >= 0)    -- null: no figure; never guessed
 );
 
 -- Commuting ties between districts: share of a district's daily trips that go to another.

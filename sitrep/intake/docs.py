@@ -8,6 +8,7 @@ A test fails when the file no longer matches the specs.
 from __future__ import annotations
 
 from sitrep.intake import specs
+from sitrep.intake.report import reason_text
 from sitrep.intake.templates import rules_frame
 
 
@@ -31,12 +32,17 @@ def markdown() -> str:
         if spec.references:
             lines.append("Must exist: " + "; ".join(f"{spec.column(r.column).zh} → `{r.table}.{r.target}`"
                                                     for r in spec.references) + ".")
+        if spec.rules:
+            checks = dict.fromkeys(f"{spec.column(r.column).zh}: {reason_text(r.reason, '', 'en')}" for r in spec.rules)
+            lines.append("Also checked: " + "; ".join(checks) + ".")
         if spec.due:
             lines.append("Due times (never move the data's as-of time): " + "; ".join(
                 spec.column(c).zh for c in spec.due) + ".")
         if spec.person:
             lines.append("People: matched by ID-card number; a new person needs a name. Names, ID numbers and "
                          "phones go to `persons` only.")
+        if spec.note_en:
+            lines.append(spec.note_en)
         lines.append("")
         frame = rules_frame(spec, "en")
         lines.append("| " + " | ".join(frame.columns) + " |")

@@ -62,6 +62,8 @@ class Staged:
     # --- staging --------------------------------------------------------------------------------
     def stage(self) -> pd.DataFrame:
         """Create `incoming` and `merged`; return the problems found against the database."""
+        if not self.types:      # a database file built before the table was added to the schema
+            return problems_frame([None], "", [None], "table_missing", self.spec.name)
         frame = self.checked.typed
         con = self.con
         con.register("incoming_frame", frame)
@@ -69,6 +71,9 @@ class Staged:
         for column in self.checked.present:
             kind = self.types.get(column) or ("timestamp" if self.spec.column(column).kind == "timestamp" else "varchar")
             casts.append(f"cast({_q(column)} as {kind}) as {_q(column)}")
+        # A key part that may be empty and the file leaves out (a file of case passengers alone
+        # has no contact id): empty in every row, so every row has the whole key to match on.
+        casts += [f"cast(null as {self.types[k]}) as {_q(k)}" for k in self.key if k not in self.checked.present]
         if self.person:   # every person column, null where the file has none: one shape for the SQL below
             if "person_id" not in self.checked.present:
                 casts.append("cast(null as bigint) as person_id")
@@ -154,8 +159,13 @@ class Staged:
             """)
         return pd.concat(found, ignore_index=True) if found else problems_frame()
 
+    def _key_match(self, stored: str, other: str) -> str:
+        """Rows of the same key; a key part that may be empty matches empty (is not distinct from)."""
+        return " and ".join(f"{stored}.{_q(k)} = {other}.{_q(k)}" if self.spec.column(k).required
+                            else f"{stored}.{_q(k)} is not distinct from {other}.{_q(k)}" for k in self.key)
+
     def _merge(self) -> None:
-        on = " and ".join(f"t.{_q(k)} = i.{_q(k)}" for k in self.key)
+        on = self._key_match("t", "i")
         chosen = [f"i.{_q(c)}" if c in self.given else f"t.{_q(c)}" for c in self.types]
         differs = " or ".join(f"i.{_q(c)} is distinct from t.{_q(c)}" for c in self.given if c not in self.key)
         extra = ", t.classification as _old_classification, coalesce(t.confirmed_at, t.sampled_at) as _old_from" \
@@ -283,7 +293,7 @@ class Staged:
         counts = self.counts()
         con, table = self.con, _q(self.spec.name)
         columns = ", ".join(_q(c) for c in self.types)
-        on = " and ".join(f"t.{_q(k)} = m.{_q(k)}" for k in self.key)
+        on = self._key_match("t", "m")
         if self.person and "id_card_number" in self.checked.present:
             con.execute("""
                 insert into persons (person_id, full_name, id_card_number, phone, sex, birth_year)

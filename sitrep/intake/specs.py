@@ -520,6 +520,160 @@ _add(TableSpec(
 ))
 
 
+# --- the geography below the district (rulebook section 8: five levels) and transfer vehicles ---------
+
+# A centroid a duty officer types lies in Chongqing: decimal degrees (WGS84 / CGCS2000), the city's
+# extent rounded outward (it spans about 105.2–110.2 E, 28.2–32.2 N).
+CHONGQING_LON = (105, 111)
+CHONGQING_LAT = (28, 33)
+
+
+def _nests(child: str, parent: str, digits: int | None = None) -> str:
+    """The SQL condition true when a code does not nest in its parent's: it must start with the
+    parent code and be longer (by exactly `digits` digits where the national code fixes them)."""
+    broken = f"left({child}, length({parent})) <> {parent}"
+    if digits is None:
+        return f"{broken} or length({child}) <= length({parent})"
+    return f"{broken} or length({child}) <> length({parent}) + {digits} or not regexp_full_match({child}, '[0-9]+')"
+
+
+def _place_code(name: str, zh: str, aliases: tuple[str, ...], example: str, note_zh: str, note_en: str) -> Column:
+    return Column(name, zh, "text", required=True, aliases=aliases, example=example, note_zh=note_zh, note_en=note_en)
+
+
+POPULATION_NOTE_ZH = "空：无人口数（不按 0 计）；演示数据的人口为合成数"
+POPULATION_NOTE_EN = "empty: no figure (never read as 0); the demo's figures are synthetic"
+
+_add(TableSpec(
+    "townships", "乡镇（街道）", "townships and streets", "区县民政部门（行政区划）", key=("township_code",),
+    columns=(
+        _place_code("township_code", "乡镇街道编码",
+                    ("乡镇编码", "街道编码", "乡镇（街道）编码", "街道（乡镇）编码", "乡镇代码", "街道代码"),
+                    "500105001", "区县编码加 3 位数字（统计用区划代码前 9 位）",
+                    "the district code plus 3 digits (the first 9 digits of the statistical division code)"),
+        DISTRICT,
+        Column("name_zh", "乡镇街道名称", "text", required=True, aliases=("乡镇名称", "街道名称", "乡镇（街道）名称"),
+               example="观音桥街道"),
+        Column("kind", "类型", "enum", required=True, aliases=("乡镇类型", "类别"), example="街道", values=_enum(
+            street=("街道", "街道办事处"), town=("镇",), township=("乡", "民族乡"))),
+        Column("population", "常住人口", "count", aliases=("常住人口数", "人口数", "人口"), example="85000",
+               note_zh=POPULATION_NOTE_ZH, note_en=POPULATION_NOTE_EN),
+        Column("centroid_lon", "中心点经度", "decimal", required=True, aliases=("经度", "longitude", "lon"),
+               minimum=CHONGQING_LON[0], maximum=CHONGQING_LON[1], example="106.5339",
+               note_zh="十进制度（WGS84/CGCS2000），重庆市域内；取乡镇政府（街道办事处）驻地或辖区中心，"
+                       "用于地图定位", note_en="decimal degrees (WGS84/CGCS2000) inside Chongqing: the seat of "
+                                               "the township government or the middle of its area, for the map"),
+        Column("centroid_lat", "中心点纬度", "decimal", required=True, aliases=("纬度", "latitude", "lat"),
+               minimum=CHONGQING_LAT[0], maximum=CHONGQING_LAT[1], example="29.5752",
+               note_zh="十进制度，重庆市域内", note_en="decimal degrees inside Chongqing"),
+    ),
+    rules=(Rule(_nests("township_code", "district_code", 3), "township_code", "code_not_nested"),),
+    note_zh="新导入的乡镇（街道）即出现在乡镇筛选中。", note_en="A township imported shows in the township filter.",
+))
+
+_add(TableSpec(
+    "communities", "村（社区）", "villages and communities", "区县民政部门（行政区划）", key=("community_code",),
+    columns=(
+        _place_code("community_code", "社区编码", ("村社区编码", "村（社区）编码", "村居编码", "村（居）委会代码", "社区代码"),
+                    "500105001001", "乡镇街道编码加 3 位数字（统计用区划代码，12 位）",
+                    "the township code plus 3 digits (the 12-digit statistical division code)"),
+        DISTRICT,
+        Column("township_code", "乡镇街道编码", "township", required=True,
+               aliases=("乡镇编码", "街道编码", "乡镇（街道）编码", "街道（乡镇）编码"), example="500105001",
+               note_zh="须已导入（乡镇（街道）表），且属于所填区县",
+               note_en="must be held already (townships) and lie in the district given"),
+        Column("name_zh", "社区名称", "text", required=True, aliases=("村社区名称", "村（社区）名称", "村名称", "村居名称"),
+               example="建新东路社区"),
+        Column("kind", "类型", "enum", required=True, aliases=("村社区类型", "类别"), example="社区", values=_enum(
+            community=("社区", "社区居委会", "居委会"), village=("村", "行政村", "村委会"))),
+        Column("population", "常住人口", "count", aliases=("常住人口数", "居民人数", "人口数", "人口"), example="6500",
+               note_zh=POPULATION_NOTE_ZH + "；3000 人以上的社区须有采样点（TEST-SITES）",
+               note_en=POPULATION_NOTE_EN + "; a community of 3,000 or more needs a sampling site (TEST-SITES)"),
+    ),
+    rules=(Rule(_nests("community_code", "township_code", 3), "community_code", "code_not_nested"),),
+))
+
+_add(TableSpec(
+    "grids", "网格", "grids", "区县网格化管理系统", key=("grid_code",),
+    columns=(
+        _place_code("grid_code", "网格编码", ("网格代码", "网格编号"), "50010500100101",
+                    "以所属社区编码开头（演示数据：社区编码加 2 位）",
+                    "starts with its community's code (in the demo: the community code plus 2 digits)"),
+        DISTRICT,
+        Column("community_code", "社区编码", "community", required=True,
+               aliases=("村社区编码", "村（社区）编码", "村居编码"), example="500105001001",
+               note_zh="须已导入（村（社区）表），且属于所填区县",
+               note_en="must be held already (communities) and lie in the district given"),
+        Column("name_zh", "网格名称", "text", required=True, aliases=("网格名",), example="第1网格"),
+    ),
+    rules=(Rule(_nests("grid_code", "community_code"), "grid_code", "code_not_nested"),),
+))
+
+_add(TableSpec(
+    "buildings", "楼栋", "buildings", "区县网格化管理系统（标准地址）", key=("building_code",),
+    columns=(
+        Column("building_code", "楼栋编码", "text", required=True, aliases=("楼栋编号", "楼栋代码", "建筑物编码"),
+               example="50010500100101003", note_zh="区县地址系统的编号", note_en="as the district's address system numbers it"),
+        DISTRICT,
+        Column("community_code", "社区编码", "community", required=True,
+               aliases=("村社区编码", "村（社区）编码", "村居编码"), example="500105001001",
+               note_zh="须已导入，且属于所填区县", note_en="must be held already and lie in the district given"),
+        Column("grid_code", "网格编码", "text", required=True, aliases=("网格代码", "网格编号"), example="50010500100101",
+               note_zh="须已导入（网格表），且属于所填社区（以社区编码开头）",
+               note_en="must be held already (grids) and lie in the community given (start with its code)"),
+        Column("name_zh", "楼栋名称或地址", "text", required=True, aliases=("楼栋名称", "楼栋地址", "地址", "门牌地址"),
+               example="建新东路某小区3栋"),
+        Column("residents", "居住人数", "count", aliases=("常住人口", "居民人数", "人口数"), example="120",
+               note_zh="空：无人数（不按 0 计）", note_en="empty: no figure (never read as 0)"),
+    ),
+    references=(Reference("grid_code", "grids", "grid_code"),),
+    rules=(Rule(_nests("grid_code", "community_code"), "grid_code", "code_not_nested"),),
+    note_zh="尚无指标读取楼栋；风险区按社区划定，楼栋只见于风险区名称。",
+    note_en="No rule reads buildings yet: a risk area names its community, and a building only in its name.",
+))
+
+_add(TableSpec(
+    "transport_runs", "转运车次", "transport runs", "转运专班（隔离转运调度）", key=("transport_run_id",),
+    columns=(
+        Column("transport_run_id", "转运车次编号", "integer", required=True, aliases=("车次编号", "转运编号", "转运任务编号"),
+               example="900001"),
+        Column("district_code", "区县", "district", required=True, aliases=("区县编码", "区县名称", "district"),
+               example="500105", note_zh="转运所属区县（编码或名称）；同车混运指标按此统计",
+               note_en="the run's district (code or name); CON-SEPARATE counts runs here"),
+        _ts("departed_at", "出发时间", required=True, aliases=("发车时间", "转运出发时间"), example="2022-08-05 10:00"),
+        _ts("arrived_at", "到达时间", aliases=("抵达时间", "到达隔离点时间"), example="2022-08-05 10:45",
+            note_zh="空：尚未到达", note_en="empty: not arrived yet"),
+    ),
+    orders=(Order("arrived_at", "departed_at"),),
+))
+
+_add(TableSpec(
+    "transport_passengers", "转运乘员", "transport passengers", "转运专班（隔离转运调度）",
+    key=("transport_run_id", "passenger_kind", "case_id", "contact_id"),
+    columns=(
+        Column("transport_run_id", "转运车次编号", "integer", required=True, aliases=("车次编号", "转运编号"),
+               example="900001"),
+        Column("passenger_kind", "人员类别", "enum", required=True, aliases=("乘员类别", "人员类型"), example="病例",
+               values=_enum(case=("病例", "感染者", "阳性感染者"), contact=("密接", "密切接触者", "次密接")),
+               note_zh="病例与密接不得同车（003 第53条；同车的照常导入，由指标标红）",
+               note_en="cases never ride with contacts (003 #53; a mixed run is imported and shown red)"),
+        Column("case_id", "病例编号", "integer", aliases=("感染者编号",), example="1",
+               note_zh="病例必填，密接不填", note_en="for a case; empty for a contact"),
+        Column("contact_id", "密接编号", "integer", aliases=("密切接触者编号",), example="",
+               note_zh="密接必填，病例不填", note_en="for a contact; empty for a case"),
+    ),
+    references=(Reference("transport_run_id", "transport_runs", "transport_run_id"),
+                Reference("case_id", "cases", "case_id"), Reference("contact_id", "contacts", "contact_id")),
+    rules=(Rule("passenger_kind = 'case' and (case_id is null or contact_id is not null)", "case_id",
+                "passenger_id_for_kind"),
+           Rule("passenger_kind = 'contact' and (contact_id is null or case_id is not null)", "contact_id",
+                "passenger_id_for_kind")),
+    note_zh="每行一名乘员，整行即主键：同一行再次导入不变，已导入的乘员不会被改写或删除。",
+    note_en="One passenger a row; the whole row is the key: the same row again changes nothing, and a "
+            "passenger once loaded is never rewritten or removed by an import.",
+))
+
+
 def table(name: str) -> TableSpec:
     if name not in TABLES:
         raise KeyError(name)

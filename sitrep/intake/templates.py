@@ -60,7 +60,7 @@ def template_xlsx(spec: TableSpec) -> bytes:
         data.column_dimensions[data.cell(1, i).column_letter].width = max(12, len(col.zh) * 2 + 4)
     notes = book.create_sheet("填写说明 rules")
     notes.append([f"{spec.zh}（{spec.en}）：来源 {spec.source_zh}；主键 {'、'.join(spec.column(k).zh for k in spec.key)}。"
-                  "日期时间按北京时间填写，如 2022-07-28 14:05。第 1 行为表头，从第 2 行起每行一条记录。"])
+                  "日期时间按北京时间填写，如 2022-07-28 14:05。第 1 行为表头，从第 2 行起每行一条记录。" + spec.note_zh])
     notes.append([])
     for lang in ("zh", "en"):
         frame = rules_frame(spec, lang)

@@ -165,13 +165,18 @@ def parse_integer(cells: pd.Series, minimum: int | None = None, maximum: int | N
     return values.where(problem.isna()), problem
 
 
-def parse_decimal(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
+def parse_decimal(cells: pd.Series, minimum: float | None = None,
+                  maximum: float | None = None) -> tuple[pd.Series, pd.Series]:
     problem = _problems(cells.index)
     text = cells.str.strip()
     ok = text.str.match(_NUMBER).fillna(False).astype(bool)
     values = pd.to_numeric(text.where(ok).str.replace(",", "", regex=False), errors="coerce")
     problem[~ok | values.isna() | ~np.isfinite(values.astype(float))] = "not_a_number"
     problem[ok & (values < 0)] = "negative"
+    if minimum is not None:
+        problem[problem.isna() & (values < minimum)] = "below_minimum"
+    if maximum is not None:
+        problem[problem.isna() & (values > maximum)] = "above_maximum"
     return values.where(problem.isna()), problem
 
 
