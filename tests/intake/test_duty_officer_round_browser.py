@@ -83,8 +83,16 @@ def test_a_duty_officer_loads_a_new_round_and_sees_it_in_the_bulletin(app_on_cop
     shots = []
 
     def shoot(page, name: str) -> None:
+        """The whole page: Streamlit scrolls inside its main section, which a full-page shot of the
+        window does not reach, so the window is made as tall as that section for the shot."""
         shot = SHOTS / f"duty-round-{name}.png"
+        height = page.evaluate("Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+                               "[data-testid=stAppViewContainer], [data-testid=stSidebarContent]')]"
+                               ".map(e => e.scrollHeight))")
+        page.set_viewport_size({"width": 1400, "height": max(1000, min(int(height), 12000))})
+        page.wait_for_timeout(500)
         page.screenshot(path=str(shot), full_page=True)
+        page.set_viewport_size({"width": 1400, "height": 1000})
         shots.append(shot)
 
     with sync_playwright() as p:
@@ -113,7 +121,10 @@ def test_a_duty_officer_loads_a_new_round_and_sees_it_in_the_bulletin(app_on_cop
         assert cells == ["沙坪坝区", "76,000", "38,000 (50.0%)", "28,500 (75.0%)", "0", "08-05 22:30",
                          "08-06 18:30", "08-06 02:30", "正常"], cells
         expect(bulletin.get_by_text("15,200")).to_have_count(0)      # the 20:30 report is superseded
-        page.wait_for_timeout(500)
+        # The demo's joint round, with no report since 18:00, is overdue everywhere at 22:30: its
+        # leads read bold, without Markdown's asterisks.
+        expect(bulletin.locator("strong", has_text="通报超时")).to_have_count(1)
+        assert "**" not in bulletin.inner_text()
         shoot(page, "5-bulletin")
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
