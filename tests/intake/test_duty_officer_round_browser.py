@@ -101,11 +101,15 @@ def test_a_duty_officer_loads_a_new_round_and_sees_it_in_the_bulletin(app_on_cop
         page.goto(url + "data")
         page.wait_for_selector(DONE, timeout=120_000)
         expect(page.get_by_text("2022-08-05 18:00").first).to_be_visible()
-        for step, (path, table, zh, rows) in enumerate(paths, start=1):
+        # Each file moves the data's newest moment, and the page, following it, says so: the
+        # round's start (18:30), the targets (no time of their own), then each report's time.
+        moments = ["2022-08-05 18:30", "2022-08-05 18:30", "2022-08-05 20:30", "2022-08-05 22:30"]
+        for step, ((path, table, zh, rows), moment) in enumerate(zip(paths, moments), start=1):
             _upload(page, path, table, zh, rows)
+            caption = page.locator("[data-testid='stCaptionContainer']").first
+            expect(caption).to_contain_text(f"数据时点 {moment}", timeout=60_000)
+            expect(caption).to_contain_text(f"数据截至 {moment}")
             shoot(page, f"{step}-{table}")
-        # The data now reach the latest report: the page, following the newest data, says so.
-        expect(page.get_by_text("2022-08-05 22:30").first).to_be_visible(timeout=60_000)
 
         page.get_by_role("link", name="日报与快报").click()
         page.wait_for_selector(DONE, timeout=120_000)
