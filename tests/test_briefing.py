@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 
 import docx
 import duckdb
@@ -21,6 +22,7 @@ from sitrep import PROJECT_ROOT
 from sitrep.briefing import store
 from sitrep.briefing.bulletin import build_bulletin
 from sitrep.briefing.compose import compose_briefing, compose_bulletin, red_item_lines, source_text, stamp_line
+from sitrep.briefing.document import Bullets, Document, Paragraph
 from sitrep.briefing.render import render, to_markdown
 from sitrep.briefing.snapshot import build_snapshot, canonical_json, snapshot_sha256
 from sitrep.db import install_staging_views
@@ -256,14 +258,36 @@ def test_bulletin_names_the_districts_behind_and_the_late_reports(demo):
     doc = compose_bulletin(bulletin, "zh")
     markdown = to_markdown(doc)
     names = dict(demo.execute("select district_code, name_zh from districts").fetchall())
-    behind_line = next(line for line in markdown.splitlines() if line.startswith("**进度滞后："))
-    late_line = next(line for line in markdown.splitlines() if line.startswith("**通报超时："))
+    behind_line = next(line for line in markdown.splitlines() if line.startswith("**进度滞后**："))
+    late_line = next(line for line in markdown.splitlines() if line.startswith("**通报超时**："))
     assert {names[c] for c in behind["district_code"]} == {n for n in names.values() if n in behind_line}
     assert {names[c] for c in late["district_code"]} == {n for n in names.values() if n in late_line}
     for row in rounds[rounds["district_code"].notna()].itertuples():
         assert f"{row.numerator:,} ({format_value(row.value, 'share', 'zh')})" in markdown
         assert f"{row.people_tested:,}" in markdown
     assert "进度滞后" in "".join(_pdf_texts(render(doc, "pdf")))
+
+
+def test_a_bold_lead_closes_where_markdown_lets_it(demo):
+    # CommonMark does not close `**` right after a space, nor after punctuation followed by a
+    # letter: "**进度滞后：**江北区" and "**Behind: **Jiangbei" showed their asterisks on the page.
+    for lang, lead, expected in (("zh", "进度滞后：", "**进度滞后**：江北区"), ("en", "Behind: ", "**Behind**: Jiangbei")):
+        doc = Document(kind="bulletin", lang=lang, title="t", subtitle="s", as_of="2022-08-05T18:00:00")
+        doc.add(Paragraph("江北区" if lang == "zh" else "Jiangbei", lead=lead))
+        doc.add(Bullets((Paragraph("江北区" if lang == "zh" else "Jiangbei", lead=lead),)))
+        lines = to_markdown(doc).splitlines()
+        assert expected in lines and f"- {expected}" in lines
+    # The bulletin's leads and the briefing's rule leads ("隔离房间使用率（ISO-USE）："), both
+    # languages: no bold ends in a space, nor in punctuation with a letter right after it.
+    markdown = "".join(to_markdown(compose_bulletin(build_bulletin(demo, ROUND_AS_OF), lang))
+                       + to_markdown(compose_briefing(build_snapshot(demo, AS_OF), lang, with_charts=False))
+                       for lang in ("zh", "en"))
+    bolds = re.findall(r"\*\*([^*\n]+)\*\*(.?)", markdown)
+    assert len(bolds) > 10
+    for inside, after in bolds:
+        last = inside[-1]
+        assert not last.isspace(), inside
+        assert not (unicodedata.category(last).startswith("P") and after.isalnum()), (inside, after)
 
 
 def test_bulletin_without_an_active_round_says_so(demo):

@@ -47,6 +47,15 @@ def _md_cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _md_lead(lead: str) -> str:
+    """A paragraph's bold lead in Markdown. CommonMark closes `**` only after a character that is
+    neither a space nor, unless a space or punctuation follows, punctuation: "**进度滞后：**江北区"
+    and "**Behind: **Jiangbei" show their asterisks. The lead's closing colon and spaces go after
+    the `**`: "**进度滞后**：江北区", "**Behind**: Jiangbei" (DOCX and PDF keep them bold)."""
+    core = lead.rstrip(" :：")
+    return f"**{core}**{lead[len(core):]}" if core else lead
+
+
 def to_markdown(doc: Document, images: str = "inline") -> str:
     """images: 'inline' embeds each chart as a data: URI (one self-contained file, no network);
     'omit' leaves them out (the page shows them beside the text)."""
@@ -55,10 +64,10 @@ def to_markdown(doc: Document, images: str = "inline") -> str:
         if isinstance(block, Heading):
             lines += ["#" * block.level + " " + block.text, ""]
         elif isinstance(block, Paragraph):
-            text = (f"**{block.lead}**" if block.lead else "") + block.text
+            text = _md_lead(block.lead) + block.text
             lines += [f"*{text}*" if block.small else text, ""]
         elif isinstance(block, Bullets):
-            lines += ["- " + (f"**{p.lead}**" if p.lead else "") + p.text for p in block.items] + [""]
+            lines += ["- " + _md_lead(p.lead) + p.text for p in block.items] + [""]
         elif isinstance(block, Table):
             lines.append("| " + " | ".join(_md_cell(c) for c in block.columns) + " |")
             lines.append("|" + "|".join("---:" if i in block.numeric else "---" for i in range(len(block.columns))) + "|")
