@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import hashlib
 import json
 import re
 import sys
@@ -90,7 +91,10 @@ def package_facts(package: Path) -> dict[str, str]:
     licence_file = package / "LICENSE"
     licence_title = licence_file.read_text(encoding="utf-8").strip().splitlines()[0].strip() \
         if licence_file.exists() else "(no LICENSE file)"
-    return {"version": meta.get("version", "?"), "repository": meta.get("homepage", ""),
+    digest = {name: hashlib.sha256((package / "dist" / f"{name}.csv").read_bytes()).hexdigest()
+              if (package / "dist" / f"{name}.csv").exists() else "(missing)" for name in ("streets", "villages")}
+    return {"sha256_streets": digest["streets"], "sha256_villages": digest["villages"],
+            "version": meta.get("version", "?"), "repository": meta.get("homepage", ""),
             "license_field": meta.get("license", "?"), "license_file": licence_title,
             "edition": edition.group(1), "cutoff": edition.group(2), "published": edition.group(3),
             "edition_url": edition.group(4)}
@@ -179,6 +183,8 @@ def source_text(facts: dict[str, str], townships: list[dict], communities: list[
 - Licence: the package's LICENSE file is the "{facts['license_file']}" (WTFPL);
   its package.json says "{facts['license_field']}". Both allow copying. The codes and names
   themselves are the NBS's published statistical division codes.
+- Files read (SHA-256): `dist/streets.csv` {facts['sha256_streets']}, `dist/villages.csv`
+  {facts['sha256_villages']}.
 - Extracted on {today.isoformat()} with `{command}`.
 - Counts: {len(townships)} townships in {len({t['district_code'] for t in townships})} units \
 ({_count(townships, 'street')} street 街道, {_count(townships, 'town')} town 镇, \
