@@ -9,6 +9,7 @@ import hashlib
 import pandas as pd
 import pytest
 
+from sitrep.reference import load_communities, load_townships
 from sitrep.scenario.build import generate
 from sitrep.scenario.core import DATA_END, id_check_digit
 from tests.conftest import scalar
@@ -64,6 +65,31 @@ def test_census_population_is_kept_exactly_and_unknown_stays_unknown(demo):
             from townships group by district_code) t using (district_code)
         where (d.population_2020 is null and t.known > 0) or d.population_2020 <> t.pop""")
     assert mismatched == 0
+
+
+def test_townships_and_communities_are_the_reference_lists_with_a_synthetic_split(demo):
+    """Codes, names and kinds are the NBS list's (data/reference); populations a split of it."""
+    townships = demo.execute("select township_code, district_code, name_zh, kind from townships "
+                             "order by township_code").fetchall()
+    assert townships == [(t.code, t.district_code, t.name_zh, t.kind) for t in load_townships()]
+    communities = demo.execute("select community_code, township_code, district_code, name_zh, kind "
+                               "from communities order by community_code").fetchall()
+    assert communities == [(c.code, c.township_code, c.district_code, c.name_zh, c.kind)
+                           for c in load_communities()]
+    assert ("500105001", "500105", "华新街街道", "street") in townships
+    # Each township's figure is split exactly among its communities; none where it has none.
+    mismatched = scalar(demo, """
+        select count(*) from townships t join (
+            select township_code, sum(population) as pop, count(population) as known
+            from communities group by township_code) c using (township_code)
+        where (t.population is null and c.known > 0) or t.population <> c.pop""")
+    assert mismatched == 0
+    # Grids are synthetic: 3-6 per community, coded community code + 2 digits.
+    assert scalar(demo, "select count(*) from grids where grid_code not like community_code || '__'") == 0
+    per_community = demo.execute("select min(n), max(n) from (select count(*) as n from grids "
+                                 "group by community_code)").fetchone()
+    assert per_community == (3, 6)
+    assert scalar(demo, "select count(distinct community_code) from grids") == 11270
 
 
 def test_every_transfer_comes_after_its_identification(demo):

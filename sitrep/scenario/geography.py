@@ -1,9 +1,14 @@
 """Geography below the 38 units: townships/streets, villages/communities and grids.
 
-The 38 units, their census population and outlines are real (data/reference). The levels
-below are synthetic: plausible names and counts (Chongqing has about 1,000 townships and
-11,000 villages and communities), placed inside the real outlines, with the census figure
-split among them. Where a unit has no census figure, its sub-units have none either.
+Real (data/reference): the 38 units, their census population and outlines; the townships and
+communities below them, with their codes, names and kinds (街道/镇/乡, 居委会/村委会) and so
+their counts (1,031 and 11,270), from the National Bureau of Statistics' 2023 division codes
+(chongqing_divisions_source.md).
+Synthetic: each township's centroid (a random point inside its unit's real outline, not where
+the township lies), the populations of townships and communities (the unit's census figure
+split among them at random, urban streets and communities weighted above rural townships and
+villages, the census total kept exact; where a unit has no census figure, none below it has
+one either) and the grids (3-6 per community, coded community code + 2 digits, named 第n网格).
 """
 
 from __future__ import annotations
@@ -15,27 +20,25 @@ import pandas as pd
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
-from sitrep.reference import load_districts, load_outlines
+from sitrep.reference import load_communities, load_districts, load_outlines, load_townships
 from sitrep.scenario.core import Scenario
 
 CENTRAL_DISTRICTS = {"500103", "500104", "500105", "500106", "500107", "500108", "500109",
                      "500112", "500113"}  # 主城九区 of notice 002
 
-_NAME_CHARS = list("龙泉石桥新华安平兴和顺福寿长乐青山白沙红岩金竹桂花黄桷观音鸳鸯天星盘溪大坪"
-                   "双凤回兴翠云礼嘉人和悦来玉峰杨家坪渝州铜罐驿走马西彭南泉鱼洞李家沱界石"
-                   "东温中梁歌乐井口土主蔡家歇马静观天府复兴柳荫三圣童家溪水土古路")
-_SUFFIX = {"street": "街道", "town": "镇", "township": "乡"}
+# Relative weights of the synthetic population split: urban units hold more people.
+TOWNSHIP_WEIGHT = {"street": 3.0, "town": 1.5, "township": 0.6}
+COMMUNITY_WEIGHT = {"community": 2.0, "village": 1.0}
+GRIDS_PER_COMMUNITY = (3, 7)   # 3-6
 
 
-def _unique_names(rng: np.random.Generator, n: int, suffix_of: list[str]) -> list[str]:
-    names, seen = [], set()
-    while len(names) < n:
-        s = _NAME_CHARS[rng.integers(len(_NAME_CHARS))] + _NAME_CHARS[rng.integers(len(_NAME_CHARS))]
-        if s[0] == s[1] or s in seen:
-            continue
-        seen.add(s)
-        names.append(s + suffix_of[len(names)])
-    return names
+def _split(rng: np.random.Generator, total: int | None, alpha: np.ndarray) -> list[int | None]:
+    """A random split of `total` into len(alpha) whole parts that add up to it exactly."""
+    if total is None:
+        return [None] * len(alpha)
+    parts = np.floor(rng.dirichlet(alpha) * total).astype(int)
+    parts[0] += total - int(np.sum(parts))
+    return [int(p) for p in parts]
 
 
 def _points_inside(rng: np.random.Generator, geometry: dict, n: int) -> np.ndarray:
@@ -60,6 +63,12 @@ def generate(sc: Scenario) -> dict[str, pd.DataFrame]:
     rng = sc.rng("geography")
     districts = load_districts()
     outlines = load_outlines()
+    towns_of: dict[str, list] = {}
+    for t in load_townships():
+        towns_of.setdefault(t.district_code, []).append(t)
+    comms_of: dict[str, list] = {}
+    for c in load_communities():
+        comms_of.setdefault(c.township_code, []).append(c)
 
     district_rows, township_rows, community_rows, grid_rows = [], [], [], []
     for d in districts:
@@ -69,48 +78,28 @@ def generate(sc: Scenario) -> dict[str, pd.DataFrame]:
             "centroid_lon": d.lon, "centroid_lat": d.lat,
             "outline_geojson": json.dumps(outlines[d.code], separators=(",", ":")),
         })
-        pop = d.population_2020
-        n_town = int(np.clip(round((pop or 700_000) / 32_000), 12, 45))
-        if d.code in CENTRAL_DISTRICTS:
-            kinds = ["street"] * n_town if d.code == "500103" else \
-                list(rng.choice(["street", "town"], n_town, p=[0.7, 0.3]))
-        else:
-            kinds = list(rng.choice(["street", "town", "township"], n_town, p=[0.2, 0.6, 0.2]))
-        names = _unique_names(rng, n_town, [_SUFFIX[k] for k in kinds])
-        centroids = _points_inside(rng, outlines[d.code], n_town)
-        # Urban streets hold more people than rural townships.
-        weight = np.array([{"street": 3.0, "town": 1.5, "township": 0.6}[k] for k in kinds])
-        shares = rng.dirichlet(weight * 4)
-        town_pops = (np.floor(shares * pop).astype(int) if pop else [None] * n_town)
-        if pop:
-            town_pops[0] += pop - int(np.sum(town_pops))  # keep the census total exact
-        for i in range(n_town):
-            tcode = f"{d.code}{i + 1:03d}"
+        towns = towns_of.get(d.code)
+        if not towns:
+            raise ValueError(f"{d.code} {d.name_zh} has no township in the reference list")
+        centroids = _points_inside(rng, outlines[d.code], len(towns))
+        town_pops = _split(rng, d.population_2020,
+                           4 * np.array([TOWNSHIP_WEIGHT[t.kind] for t in towns]))
+        for t, (lon, lat), town_pop in zip(towns, centroids, town_pops):
             township_rows.append({
-                "township_code": tcode, "district_code": d.code, "name_zh": names[i],
-                "kind": kinds[i], "population": None if town_pops[i] is None else int(town_pops[i]),
-                "centroid_lon": round(float(centroids[i, 0]), 5),
-                "centroid_lat": round(float(centroids[i, 1]), 5),
+                "township_code": t.code, "district_code": d.code, "name_zh": t.name_zh,
+                "kind": t.kind, "population": town_pop,
+                "centroid_lon": round(float(lon), 5), "centroid_lat": round(float(lat), 5),
             })
-            n_comm = int(rng.integers(7, 15))
-            c_kinds = ["community"] * n_comm if kinds[i] == "street" else \
-                list(rng.choice(["community", "village"], n_comm, p=[0.25, 0.75]))
-            c_names = _unique_names(rng, n_comm, ["社区" if k == "community" else "村" for k in c_kinds])
-            if town_pops[i] is None:
-                c_pops = [None] * n_comm
-            else:
-                c_pops = np.floor(rng.dirichlet(np.full(n_comm, 3.0)) * town_pops[i]).astype(int)
-                c_pops[0] += town_pops[i] - int(np.sum(c_pops))
-            for j in range(n_comm):
-                ccode = f"{tcode}{j + 1:03d}"
+            comms = comms_of.get(t.code, [])
+            comm_pops = _split(rng, town_pop,
+                               3 * np.array([COMMUNITY_WEIGHT[c.kind] for c in comms])) if comms else []
+            for c, comm_pop in zip(comms, comm_pops):
                 community_rows.append({
-                    "community_code": ccode, "township_code": tcode, "district_code": d.code,
-                    "name_zh": c_names[j], "kind": c_kinds[j],
-                    "population": None if c_pops[j] is None else int(c_pops[j]),
+                    "community_code": c.code, "township_code": t.code, "district_code": d.code,
+                    "name_zh": c.name_zh, "kind": c.kind, "population": comm_pop,
                 })
-                n_grid = int(rng.integers(3, 7))
-                for k in range(n_grid):
-                    grid_rows.append({"grid_code": f"{ccode}{k + 1:02d}", "community_code": ccode,
+                for k in range(int(rng.integers(*GRIDS_PER_COMMUNITY))):
+                    grid_rows.append({"grid_code": f"{c.code}{k + 1:02d}", "community_code": c.code,
                                       "district_code": d.code, "name_zh": f"第{k + 1}网格"})
 
     districts_df = pd.DataFrame(district_rows)
