@@ -1,6 +1,8 @@
 -- Geography: the five-level chain of rulebook section 8 (notice 003 #64).
 -- district -> township/street -> village/community -> grid -> building.
 -- The 38-unit list is data, so an administrative reform is a data change, not a code change.
+-- The demo's township and community codes, names and kinds are the National Bureau of Statistics'
+-- 2023 list (data/reference/chongqing_*.csv); their populations and centroids, and the grids, are synthetic.
 
 create table districts (
     district_code      varchar primary key,           -- GB/T 2260, 5001xx districts, 5002xx counties
@@ -20,7 +22,7 @@ create table townships (
     name_zh        varchar not null,
     kind           varchar not null check (kind in ('street', 'town', 'township')),
     population     integer check (population >= 0),  -- synthetic split of the census figure; null where the district has none
-    centroid_lon   double not null,
+    centroid_lon   double not null,    -- demo: a synthetic point inside the district outline
     centroid_lat   double not null
 );
 
@@ -28,9 +30,9 @@ create table communities (
     community_code  varchar primary key,              -- township code + 3 digits
     township_code   varchar not null,
     district_code   varchar not null,
-    name_zh         varchar not null,
+    name_zh         varchar not null,                 -- published name less its committee suffix (丹凤社区)
     kind            varchar not null check (kind in ('community', 'village')),
-    population      integer check (population >= 0)
+    population      integer check (population >= 0)   -- demo: synthetic split of the township figure
 );
 
 create table grids (
