@@ -87,6 +87,11 @@ class Checked:
     def ok(self) -> bool:
         return self.problems.empty
 
+    def release_rows(self) -> None:
+        """Let the typed rows go, keeping their columns: sitrep.intake.merge calls this once it
+        has staged them in the database, which then holds the only copy."""
+        self.typed = self.typed.iloc[:0]
+
 
 def _normal(header: str) -> str:
     """Headers compare as sitrep.personal.normal_header says: spaces, full-width forms, case ignored."""
