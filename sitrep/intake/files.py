@@ -409,6 +409,25 @@ def _long_cells(cells: pd.DataFrame, rows: pd.Series, limit: int) -> tuple[pd.Da
     return cells, problems
 
 
+def give_back_memory() -> None:
+    """Return memory freed by Python and Arrow to the system, so that the database (which has its
+    own allocator) can use it: glibc keeps freed blocks below its mmap threshold (a 1 M-row
+    column is one) in the process, and Arrow's pool keeps freed pages, and neither can go to
+    DuckDB otherwise. Best effort: elsewhere than glibc, or should either call fail, nothing."""
+    import ctypes
+
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except Exception:  # an older pyarrow, or no pyarrow: its memory stays with it
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc
+        pass
+
+
 def read(data: bytes, name: str, limits: Limits | None = None) -> RawFile:
     import hashlib
 

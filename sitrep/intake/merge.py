@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
+from sitrep.intake.files import give_back_memory
 from sitrep.intake.validate import Checked, problems_frame
 from sitrep.personal import PERSONAL_COLUMNS
 
@@ -73,12 +74,15 @@ class Staged:
             if "person_id" not in self.checked.present:
                 casts.append("cast(null as bigint) as person_id")
             casts += [f"cast(null as varchar) as {c}" for c in PERSONAL_COLUMNS if c not in self.checked.present]
-        con.execute("create or replace temp table incoming as select " + ", ".join(casts) + " from incoming_frame")
+        # Fetched to the end, so the connection holds no result that still refers to the frame.
+        con.execute("create or replace temp table incoming as select " + ", ".join(casts) + " from incoming_frame"
+                    ).fetchall()
         con.unregister("incoming_frame")
         # The rows are in `incoming` now: the frame is let go before the joins below (for a
         # 6 M-row file it holds 200 MB that the database holds too).
         del frame
         self.checked.release_rows()
+        give_back_memory()
         problems = [self._resolve_persons()] if self.person else []
         self._merge()
         problems += [self._not_null(), self._references(), self._orders(), self._rules()]

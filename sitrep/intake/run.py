@@ -99,6 +99,7 @@ def check_file(con: duckdb.DuckDBPyConnection, data: bytes, name: str, table: st
     step("checking the file", 0.1)
     checked = check(raw, specs.table(table), Places.load(con), ignore_extra=ignore_extra)
     del raw     # its text is let go before the database checks
+    files.give_back_memory()
     outcome.ignored_headers = checked.ignored_headers
     header_problem = not checked.ok and (checked.problems["row"] == 1).any()
     if header_problem or checked.typed.empty:

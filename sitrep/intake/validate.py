@@ -90,7 +90,7 @@ class Checked:
     def release_rows(self) -> None:
         """Let the typed rows go, keeping their columns: sitrep.intake.merge calls this once it
         has staged them in the database, which then holds the only copy."""
-        self.typed = self.typed.iloc[:0]
+        self.typed = self.typed.iloc[:0].copy()     # a slice alone would keep the arrays it views
 
 
 def _normal(header: str) -> str:
