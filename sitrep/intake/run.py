@@ -97,7 +97,7 @@ def check_file(con: duckdb.DuckDBPyConnection, data: bytes, name: str, table: st
         return _rejected(outcome, problems_frame([None], "", [None], problem.code, detail), 0), None
     outcome.sha256, outcome.encoding, outcome.rows_in_file = raw.sha256, raw.encoding, len(raw.cells)
     step("checking the file", 0.1)
-    checked = check(raw, specs.table(table), Places.load(con), ignore_extra=ignore_extra)
+    checked = check(raw, specs.table(table), Places.load(con), ignore_extra=ignore_extra, consume=True)
     del raw     # its text is let go before the database checks
     files.give_back_memory()
     outcome.ignored_headers = checked.ignored_headers

@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from sitrep.intake import values as parse
-from sitrep.intake.files import RawFile
+from sitrep.intake.files import RawFile, give_back_memory
 from sitrep.intake.specs import Column, TableSpec
 from sitrep.personal import mask_text, normal_header
 
@@ -208,7 +208,10 @@ def _parse_date(cells: pd.Series, now: pd.Timestamp) -> tuple[pd.Series, pd.Seri
 
 
 def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = False,
-          now: pd.Timestamp | None = None) -> Checked:
+          now: pd.Timestamp | None = None, consume: bool = False) -> Checked:
+    """The file's cells checked and typed. With consume=True (for a caller that has no further
+    use of raw.cells: sitrep.intake.run) each column's text is let go once it is parsed, so the
+    text of the whole file and its typed values are never all held at once."""
     now = now if now is not None else parse.now_shanghai()
     mapping, header_problems, ignored = match_headers(raw.headers, spec, ignore_extra)
     header_of = {name: raw.headers[pos] for pos, name in mapping.items()}
@@ -227,6 +230,15 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
         if position in mapping:
             unreadable.add((row, position))
             found.append(problems_frame([row], header_of[mapping[position]], [shown[0] if shown else None], code, detail))
+    # Whether a row names a person at all is read from the text before the text is let go.
+    nobody = None
+    if spec.person == "required":
+        nobody = pd.Series(True, index=typed.index)
+        for name in ("person_id", "id_card_number"):
+            if name in header_of:
+                nobody &= raw.cells[f"c{_position(mapping, name)}"].isna()
+    if consume:
+        raw.cells = raw.cells[[f"c{position}" for position in mapping]]
     for position, name in mapping.items():
         col = spec.column(name)
         # A column is parsed CHECK_CHUNK_ROWS rows at a time: the parsers' intermediate text of
@@ -240,6 +252,10 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
             parts.append(values)
             found += problems
         typed[name] = _joined(parts)
+        del parts
+        if consume:
+            raw.cells = raw.cells.drop(columns=f"c{position}")
+            give_back_memory()
 
     # A place below a district must lie in it.
     for name in ("township_code", "community_code"):
@@ -252,11 +268,7 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
                 found.append(problems_frame(raw.rows[wrong], header_of[name], typed.loc[wrong, name],
                                             "place_outside_district", typed.loc[wrong, "district_code"]))
 
-    if spec.person == "required":   # a cell that is there but bad was reported above
-        nobody = pd.Series(True, index=typed.index)
-        for name in ("person_id", "id_card_number"):
-            if name in header_of:
-                nobody &= raw.cells[f"c{_position(mapping, name)}"].isna()
+    if nobody is not None:   # a cell that is there but bad was reported above
         if nobody.any():
             found.append(problems_frame(raw.rows[nobody], header_of.get("id_card_number", header_of.get("person_id")),
                                         [None] * int(nobody.sum()), "person_missing"))
