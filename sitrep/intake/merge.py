@@ -54,6 +54,7 @@ class Staged:
         # Columns of the table the file gives a value for (person columns resolve to person_id).
         self.given = [c for c in self.types if c in checked.present or (c == "person_id" and self.person)]
         self.key = list(self.spec.key)
+        self.loaded = False
 
     def header(self, column: str) -> str:
         if column in self.checked.header_of:
@@ -64,8 +65,12 @@ class Staged:
             return column
 
     # --- staging --------------------------------------------------------------------------------
-    def stage(self) -> pd.DataFrame:
-        """Create `incoming` and `merged`; return the problems found against the database."""
+    def load(self) -> None:
+        """Create `incoming` from the checked rows, and let the rows go. Called outside a
+        transaction: within one, DuckDB keeps the frame it read alive until the commit (for a
+        6 M-row file, 200 MB through every later step). stage() calls it if it was not."""
+        if self.loaded:
+            return
         frame = self.checked.typed
         con = self.con
         con.register("incoming_frame", frame)
@@ -86,6 +91,13 @@ class Staged:
         del frame
         self.checked.release_rows()
         give_back_memory()
+        self.loaded = True
+
+    def stage(self) -> pd.DataFrame:
+        """Create `incoming` (unless load() did) and `merged`; return the problems found against
+        the database."""
+        con = self.con
+        self.load()
         problems = [self._resolve_persons()] if self.person else []
         self._merge()
         if not self.person:     # only the person steps read `incoming` after the merge

@@ -279,11 +279,13 @@ def _apply(db: Path, outcome: Outcome, checked: Checked, by: str, via: str, star
                 shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
             con = duckdb.connect(str(copy))
             try:
-                con.execute("begin transaction")
                 # Checked again against the database as it is now: another import may have
-                # landed since the first look.
+                # landed since the first look. The rows are loaded before the transaction
+                # begins (Staged.load says why).
                 step("checking against the database", 0.4)
                 staged = Staged(con, checked)
+                staged.load()
+                con.execute("begin transaction")
                 found = staged.stage()
                 if found.empty:
                     step("writing", 0.6)
