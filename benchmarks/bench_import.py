@@ -42,27 +42,43 @@ def one_run(args: argparse.Namespace) -> None:
     from sitrep.intake.run import check_file, import_file
 
     data = Path(args.file).read_bytes()
-    marks: list[tuple[str, float]] = []
+    # Each step's time and peak RSS: at each step's start the peak so far is read (it belongs to
+    # the step before) and reset (Linux: 5 to /proc/self/clear_refs), so a step's peak is its own.
+    marks: list[tuple[str, float, int]] = []
+    overall = [0]
+
+    def mark(label: str, _fraction: float = 0.0) -> None:
+        peak = peak_rss_kb()
+        overall[0] = max(overall[0], peak)
+        marks.append((label, time.perf_counter() - started, peak))
+        reset_peak_rss()
+
     started = time.perf_counter()
+    mark("starting")
     if args.check_only:
         con = connect_read(args.db)
-        outcome, _ = check_file(con, data, Path(args.file).name, "testing_samples")
+        outcome, _ = check_file(con, data, Path(args.file).name, "testing_samples", progress=mark)
         con.close()
     else:
-        outcome = import_file(args.db, data, Path(args.file).name, "testing_samples", by="benchmark",
-                              progress=lambda label, _: marks.append((label, time.perf_counter() - started)))
+        outcome = import_file(args.db, data, Path(args.file).name, "testing_samples", by="benchmark", progress=mark)
     total = time.perf_counter() - started
-    steps, previous = {}, ("starting", 0.0)
-    for label, at in marks + [("end", total)]:
-        steps[previous[0]] = round(at - previous[1], 2)
-        previous = (label, at)
-    steps = {k: v for k, v in steps.items() if k not in ("starting", "done")} if marks else \
-        {"reading and checking the file": round(total, 2)}
+    mark("end")
+    steps = {}
+    for (label, at, _), (_, until, peak) in zip(marks, marks[1:]):
+        if label not in ("starting", "done", "end"):
+            steps[label] = {"s": round(until - at, 2), "peak_rss_mb": round(peak / 1024)}
     c = outcome.counts
     print(json.dumps({"status": outcome.status, "rows": outcome.rows_in_file, "inserted": c.inserted,
                       "updated": c.updated, "unchanged": c.unchanged, "problems": len(outcome.problems),
                       "seconds": round(total, 2), "steps": steps,
-                      "peak_rss_mb": round(peak_rss_kb() / 1024)}))
+                      "peak_rss_mb": round(overall[0] / 1024)}))
+
+
+def reset_peak_rss() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass        # not Linux, or not allowed: the peaks are then running peaks
 
 
 def peak_rss_kb() -> int:
@@ -166,8 +182,8 @@ def main() -> None:
             rows.append({"run": label, "status": out["status"], "inserted": out["inserted"],
                          "updated": out["updated"], "unchanged": out["unchanged"], "import s": out["seconds"],
                          "wall s": out["wall_seconds"], "peak RSS MB": out["peak_rss_mb"]})
-            print(f"{label}: {out['status']} in {out['seconds']} s; steps: "
-                  + ", ".join(f"{k} {v} s" for k, v in out["steps"].items()))
+            print(f"{label}: {out['status']} in {out['seconds']} s, peak RSS {out['peak_rss_mb']:,} MB; steps: "
+                  + ", ".join(f"{k} {v['s']} s (peak {v['peak_rss_mb']:,} MB)" for k, v in out["steps"].items()))
         print()
         print(pd.DataFrame(rows).to_string(index=False))
         con = duckdb.connect(str(db), read_only=True)

@@ -114,6 +114,40 @@ def decode(data: bytes) -> tuple[str, str]:
     return text, encoding
 
 
+DECODE_STEP = 1 << 24     # a UTF-8 file is checked 16 MB at a time, never decoded whole
+
+
+def _utf8_checked(data: bytes) -> tuple[str, str] | None:
+    """For a file that is UTF-8 (with or without BOM): its encoding and its first line, checked
+    as decode() checks it, piece by piece (the whole text of a 200 MB file would be 400 MB more
+    at the peak: a Chinese header makes Python hold two bytes a character). None if the file is
+    not UTF-8 without a BOM (decode() then says what it is)."""
+    import codecs
+
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    start = 3 if bom else 0
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    first_line, line_done, nul = [], False, False
+    for at in range(start, max(len(data), start + 1), DECODE_STEP):
+        pending = len(decoder.getstate()[0])
+        try:
+            piece = decoder.decode(data[at:at + DECODE_STEP], final=at + DECODE_STEP >= len(data))
+        except UnicodeDecodeError as error:
+            if bom:     # a BOM is a promise: refused at the byte it breaks
+                raise FileProblem("bad_encoding", position=at - pending + error.start) from None
+            return None
+        nul = nul or "\x00" in piece
+        if not line_done:
+            cut = piece.find("\n")
+            first_line.append(piece if cut < 0 else piece[:cut])
+            line_done = cut >= 0
+    if nul and not bom:     # as decode() says: a binary file (or UTF-16 without its BOM)
+        raise FileProblem("not_text")
+    return "".join(first_line), "utf-8-sig" if bom else "utf-8"
+
+
 def _sniff(data: bytes, name: str) -> None:
     """Refuse what is not a CSV or an XLSX, whatever its name says."""
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -144,9 +178,25 @@ def _read_csv(source: bytes, encoding: str, first_line: str, limits: Limits) -> 
         raise FileProblem("too_many_columns", limit=_number(limits.columns))
     try:
         # The header, the rows allowed and one more to tell whether there are more: the rest of
-        # the file is never parsed.
-        frame = pd.read_csv(io.BytesIO(source), encoding=encoding, sep=sep, dtype=str, header=None, keep_default_na=False,
-                            skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL, nrows=limits.rows + 2)
+        # the file is never parsed. Read CSV_CHUNK_ROWS rows at a time, each chunk trimmed and
+        # kept as Arrow text before the next is read (the parser's own Python strings for a
+        # whole 6 M-row file would be a gigabyte more at the peak). The parser numbers lines
+        # across chunks, so an error names the same line as in one read.
+        reader = pd.read_csv(io.BytesIO(source), encoding=encoding, sep=sep, dtype=str, header=None,
+                             keep_default_na=False, skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL,
+                             nrows=limits.rows + 2, chunksize=CSV_CHUNK_ROWS)
+        headers, parts, numbers, read_rows = None, [], [], 0
+        for frame in reader:
+            read_rows += len(frame)
+            if read_rows > limits.rows + 1:
+                raise FileProblem("too_many_rows", limit=_number(limits.rows))
+            frame = frame.fillna("")
+            if headers is None:
+                headers = _headers_of(frame)
+                frame = frame.iloc[1:]
+            body, rows = _body_of(frame, len(headers))
+            parts.append(body)
+            numbers.append(rows)
     except pd.errors.EmptyDataError:
         raise FileProblem("empty_file") from None
     except pd.errors.ParserError as error:
@@ -159,27 +209,48 @@ def _read_csv(source: bytes, encoding: str, first_line: str, limits: Limits) -> 
         if quote:
             raise FileProblem("bad_csv_quote", line=int(quote.group(1)) + 1) from None
         raise FileProblem("bad_csv") from None
-    if len(frame) > limits.rows + 1:
-        raise FileProblem("too_many_rows", limit=_number(limits.rows))
-    return _split_header(frame)
+    if headers is None:
+        raise FileProblem("empty_file")
+    body = pd.concat(parts) if len(parts) > 1 else parts[0]
+    rows = pd.concat(numbers) if len(numbers) > 1 else numbers[0]
+    del parts, numbers
+    return _trimmed(headers, body, rows)
+
+
+CSV_CHUNK_ROWS = 500_000
+
+
+def _headers_of(frame: pd.DataFrame) -> list[str]:
+    """The header row (the frame's first), emptied cells as ""."""
+    return [str(h).strip().lstrip("\ufeff").strip() for h in frame.iloc[0]]
+
+
+def _body_of(frame: pd.DataFrame, width: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Rows below the header (empty cells filled as ""), trimmed, empty cells None, blank lines
+    dropped; with their row numbers in the file (frame row 0 is file row 1)."""
+    body = frame.set_axis([f"c{i}" for i in range(width)], axis=1)
+    body = body.apply(lambda col: col.str.strip())
+    body = body.mask(body == "")
+    rows = pd.Series(body.index + 1, index=body.index)
+    keep = body.notna().any(axis=1)                              # blank lines are not rows
+    return body[keep], rows[keep]
+
+
+def _trimmed(headers: list[str], body: pd.DataFrame, rows: pd.Series) -> tuple[list[str], pd.DataFrame, pd.Series]:
+    # Trailing columns with no header and no values are Excel debris, not data.
+    while headers and headers[-1] == "" and body[f"c{len(headers) - 1}"].isna().all():
+        body = body.drop(columns=f"c{len(headers) - 1}")
+        headers.pop()
+    return headers, body, rows
 
 
 def _split_header(frame: pd.DataFrame) -> tuple[list[str], pd.DataFrame, pd.Series]:
     if frame.empty:
         raise FileProblem("empty_file")
     frame = frame.fillna("")
-    headers = [str(h).strip().lstrip("\ufeff").strip() for h in frame.iloc[0]]
-    body = frame.iloc[1:]
-    body.columns = [f"c{i}" for i in range(len(headers))]
-    body = body.apply(lambda col: col.str.strip())
-    body = body.mask(body == "")
-    rows = pd.Series(body.index + 1, index=body.index)          # frame row 0 is file row 1
-    keep = body.notna().any(axis=1)                              # blank lines are not rows
-    # Trailing columns with no header and no values are Excel debris, not data.
-    while headers and headers[-1] == "" and body[f"c{len(headers) - 1}"].isna().all():
-        body = body.drop(columns=f"c{len(headers) - 1}")
-        headers.pop()
-    return headers, body[keep], rows[keep]
+    headers = _headers_of(frame)
+    body, rows = _body_of(frame.iloc[1:], len(headers))
+    return _trimmed(headers, body, rows)
 
 
 def _cell_text(value, number_format: str = "General") -> str | None:
@@ -338,6 +409,25 @@ def _long_cells(cells: pd.DataFrame, rows: pd.Series, limit: int) -> tuple[pd.Da
     return cells, problems
 
 
+def give_back_memory() -> None:
+    """Return memory freed by Python and Arrow to the system, so that the database (which has its
+    own allocator) can use it: glibc keeps freed blocks below its mmap threshold (a 1 M-row
+    column is one) in the process, and Arrow's pool keeps freed pages, and neither can go to
+    DuckDB otherwise. Best effort: elsewhere than glibc, or should either call fail, nothing."""
+    import ctypes
+
+    try:
+        import pyarrow
+
+        pyarrow.default_memory_pool().release_unused()
+    except Exception:  # an older pyarrow, or no pyarrow: its memory stays with it
+        pass
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc
+        pass
+
+
 def read(data: bytes, name: str, limits: Limits | None = None) -> RawFile:
     import hashlib
 
@@ -355,13 +445,14 @@ def read(data: bytes, name: str, limits: Limits | None = None) -> RawFile:
         # the page, in the CLI line and in the import log).
         encoding = f"xlsx, sheet “{mask_text(sheet)}”" if several else "xlsx"
     else:
-        text, encoding = decode(data)
-        first_line = _first_line(text)
-        if encoding in ("utf-8", "utf-8-sig"):
-            # The bytes as they came (decode has checked them): the text is let go before parsing.
-            del text
+        utf8 = _utf8_checked(data)
+        if utf8 is not None:
+            # The bytes as they came, checked piece by piece: the whole text is never held.
+            first_line, encoding = utf8
             headers, cells, rows = _read_csv(data, encoding, first_line, limits)
         else:
+            text, encoding = decode(data)
+            first_line = _first_line(text)
             source = text.encode("utf-8")
             del text
             headers, cells, rows = _read_csv(source, "utf-8", first_line, limits)

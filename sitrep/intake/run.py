@@ -79,21 +79,27 @@ def _rejected(outcome: Outcome, problems: pd.DataFrame, rows_in_file: int) -> Ou
 
 
 def check_file(con: duckdb.DuckDBPyConnection, data: bytes, name: str, table: str,
-               ignore_extra: bool = False, preview: bool = True) -> tuple[Outcome, Checked | None]:
+               ignore_extra: bool = False, preview: bool = True,
+               progress: Callable[[str, float], None] | None = None) -> tuple[Outcome, Checked | None]:
     """Read and check a file without writing: the problems, and the counts it would give.
 
     With preview=False a file that passes the file checks is returned as it is, without the
     database checks and counts: import_file runs those inside its transaction anyway. A file
     with problems always gets the database checks too, so one report says all."""
     started = time.perf_counter()
+    step = progress or (lambda label, fraction: None)
     outcome = Outcome("valid", table, Path(name).name)
+    step("reading the file", 0.05)
     try:
         raw = files.read(data, name)
     except files.FileProblem as problem:
         detail = ", ".join(f"{v}" for v in problem.values.values())
         return _rejected(outcome, problems_frame([None], "", [None], problem.code, detail), 0), None
     outcome.sha256, outcome.encoding, outcome.rows_in_file = raw.sha256, raw.encoding, len(raw.cells)
-    checked = check(raw, specs.table(table), Places.load(con), ignore_extra=ignore_extra)
+    step("checking the file", 0.1)
+    checked = check(raw, specs.table(table), Places.load(con), ignore_extra=ignore_extra, consume=True)
+    del raw     # its text is let go before the database checks
+    files.give_back_memory()
     outcome.ignored_headers = checked.ignored_headers
     header_problem = not checked.ok and (checked.problems["row"] == 1).any()
     if header_problem or checked.typed.empty:
@@ -101,6 +107,7 @@ def check_file(con: duckdb.DuckDBPyConnection, data: bytes, name: str, table: st
     if checked.ok and not preview:
         return outcome, checked
     # Rows that passed the file checks go on to the database checks, so one report says all.
+    step("checking against the database", 0.4)
     bad_rows = set(checked.problems["row"].dropna().astype(int))
     passing = dataclasses.replace(checked, typed=checked.typed[~checked.typed["_row"].isin(bad_rows)])
     staged = Staged(con, passing)
@@ -237,10 +244,9 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
         raise FileNotFoundError(f"no database at {db}: build one with `python -m sitrep build-demo`")
 
     # The file alone first, on a read-only look at the database: a bad file costs no copy.
-    step("reading and checking the file", 0.05)
     reader = connect_read(db)
     try:
-        outcome, checked = check_file(reader, data, name, table, ignore_extra, preview=False)
+        outcome, checked = check_file(reader, data, name, table, ignore_extra, preview=False, progress=step)
     finally:
         reader.close()
     if outcome.status == "rejected" and (checked is None or not checked.ok):
@@ -273,11 +279,13 @@ def _apply(db: Path, outcome: Outcome, checked: Checked, by: str, via: str, star
                 shutil.copyfile(wal, copy.with_name(copy.name + ".wal"))
             con = duckdb.connect(str(copy))
             try:
-                con.execute("begin transaction")
                 # Checked again against the database as it is now: another import may have
-                # landed since the first look.
+                # landed since the first look. The rows are loaded before the transaction
+                # begins (Staged.load says why).
                 step("checking against the database", 0.4)
                 staged = Staged(con, checked)
+                staged.load()
+                con.execute("begin transaction")
                 found = staged.stage()
                 if found.empty:
                     step("writing", 0.6)

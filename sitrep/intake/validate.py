@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from sitrep.intake import values as parse
-from sitrep.intake.files import RawFile
+from sitrep.intake.files import RawFile, give_back_memory
 from sitrep.intake.specs import Column, TableSpec
 from sitrep.personal import mask_text, normal_header
 
@@ -86,6 +86,11 @@ class Checked:
     @property
     def ok(self) -> bool:
         return self.problems.empty
+
+    def release_rows(self) -> None:
+        """Let the typed rows go, keeping their columns: sitrep.intake.merge calls this once it
+        has staged them in the database, which then holds the only copy."""
+        self.typed = self.typed.iloc[:0].copy()     # a slice alone would keep the arrays it views
 
 
 def _normal(header: str) -> str:
@@ -203,7 +208,10 @@ def _parse_date(cells: pd.Series, now: pd.Timestamp) -> tuple[pd.Series, pd.Seri
 
 
 def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = False,
-          now: pd.Timestamp | None = None) -> Checked:
+          now: pd.Timestamp | None = None, consume: bool = False) -> Checked:
+    """The file's cells checked and typed. With consume=True (for a caller that has no further
+    use of raw.cells: sitrep.intake.run) each column's text is let go once it is parsed, so the
+    text of the whole file and its typed values are never all held at once."""
     now = now if now is not None else parse.now_shanghai()
     mapping, header_problems, ignored = match_headers(raw.headers, spec, ignore_extra)
     header_of = {name: raw.headers[pos] for pos, name in mapping.items()}
@@ -222,34 +230,32 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
         if position in mapping:
             unreadable.add((row, position))
             found.append(problems_frame([row], header_of[mapping[position]], [shown[0] if shown else None], code, detail))
+    # Whether a row names a person at all is read from the text before the text is let go.
+    nobody = None
+    if spec.person == "required":
+        nobody = pd.Series(True, index=typed.index)
+        for name in ("person_id", "id_card_number"):
+            if name in header_of:
+                nobody &= raw.cells[f"c{_position(mapping, name)}"].isna()
+    if consume:
+        raw.cells = raw.cells[[f"c{position}" for position in mapping]]
     for position, name in mapping.items():
         col = spec.column(name)
-        cells = raw.cells[f"c{position}"]
-        filled = cells.notna()
-        if col.required:
-            empty = raw.rows[~filled]
-            empty = empty[[(int(r), position) not in unreadable for r in empty]]
-            if len(empty):
-                found.append(problems_frame(empty, header_of[name], [None] * len(empty), "required_empty"))
-        given = cells[filled]
-        if _folds(col, spec):
-            given = parse.normalise(given)
-        values, problem = _parse_safely(col, given, places, now)
-        type_max = places.integer_max.get((spec.name, col.name))
-        if col.kind in ("integer", "count") and type_max is not None:
-            over = problem.isna() & values.notna() & (values.astype("Float64") > type_max)
-            problem[over[over].index] = "too_large"
-            values = values.where(~over)
-        typed[name] = values.reindex(cells.index)
-        bad = problem.dropna()
-        if len(bad):
-            detail = ""
-            if col.kind == "enum":
-                detail = "、".join(label for labels in col.values.values() for label in labels[:1])
-            elif col.minimum is not None or col.maximum is not None:
-                detail = f"{col.minimum if col.minimum is not None else ''}–{col.maximum if col.maximum is not None else ''}"
-            found.append(problems_frame(raw.rows[bad.index], header_of[name], cells[bad.index], "", detail)
-                         .assign(reason=bad.to_numpy()))
+        # A column is parsed CHECK_CHUNK_ROWS rows at a time: the parsers' intermediate text of
+        # a whole 6 M-row column would be a gigabyte at the peak. Each cell's result is its own,
+        # so the chunks change nothing but the memory.
+        parts = []
+        for start in range(0, len(raw.cells), CHECK_CHUNK_ROWS):
+            cells = raw.cells[f"c{position}"].iloc[start:start + CHECK_CHUNK_ROWS]
+            values, problems = _check_cells(col, spec, cells, raw.rows.iloc[start:start + CHECK_CHUNK_ROWS], position,
+                                            header_of[name], unreadable, places, now)
+            parts.append(values)
+            found += problems
+        typed[name] = _joined(parts)
+        del parts
+        if consume:
+            raw.cells = raw.cells.drop(columns=f"c{position}")
+            give_back_memory()
 
     # A place below a district must lie in it.
     for name in ("township_code", "community_code"):
@@ -264,11 +270,7 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
                 found.append(problems_frame(raw.rows[wrong], header_of[name], typed.loc[wrong, name],
                                             "place_outside_district", typed.loc[wrong, "district_code"]))
 
-    if spec.person == "required":   # a cell that is there but bad was reported above
-        nobody = pd.Series(True, index=typed.index)
-        for name in ("person_id", "id_card_number"):
-            if name in header_of:
-                nobody &= raw.cells[f"c{_position(mapping, name)}"].isna()
+    if nobody is not None:   # a cell that is there but bad was reported above
         if nobody.any():
             found.append(problems_frame(raw.rows[nobody], header_of.get("id_card_number", header_of.get("person_id")),
                                         [None] * int(nobody.sum()), "person_missing"))
@@ -288,6 +290,58 @@ def check(raw: RawFile, spec: TableSpec, places: Places, ignore_extra: bool = Fa
     problems = pd.concat(found, ignore_index=True) if found else problems_frame()
     problems = problems.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
     return Checked(spec, typed, present, header_of, problems, ignored)
+
+
+CHECK_CHUNK_ROWS = 500_000
+
+
+def _check_cells(col: Column, spec: TableSpec, cells: pd.Series, rows: pd.Series, position: int, header: str,
+                 unreadable: set, places: Places, now: pd.Timestamp) -> tuple[pd.Series, list[pd.DataFrame]]:
+    """One column's cells (or a run of them): the typed values, aligned with the cells, and the
+    problems found."""
+    found = []
+    filled = cells.notna()
+    if col.required:
+        empty = rows[~filled]
+        empty = empty[[(int(r), position) not in unreadable for r in empty]]
+        if len(empty):
+            found.append(problems_frame(empty, header, [None] * len(empty), "required_empty"))
+    given = cells[filled]
+    if _folds(col, spec):
+        given = parse.normalise(given)
+    values, problem = _parse_safely(col, given, places, now)
+    type_max = places.integer_max.get((spec.name, col.name))
+    if col.kind in ("integer", "count") and type_max is not None:
+        over = problem.isna() & values.notna() & (values.astype("Float64") > type_max)
+        problem[over[over].index] = "too_large"
+        values = values.where(~over)
+    bad = problem.dropna()
+    if len(bad):
+        detail = ""
+        if col.kind == "enum":
+            detail = "、".join(label for labels in col.values.values() for label in labels[:1])
+        elif col.minimum is not None or col.maximum is not None:
+            detail = f"{col.minimum if col.minimum is not None else ''}–{col.maximum if col.maximum is not None else ''}"
+        found.append(problems_frame(rows[bad.index], header, cells[bad.index], "", detail)
+                     .assign(reason=bad.to_numpy()))
+    return values.reindex(cells.index), found
+
+
+def _joined(parts: list[pd.Series]) -> pd.Series:
+    """A column's typed chunks as one. A chunk with no value at all can come back from its parser
+    typed otherwise than the others (an empty object column): it takes their type, so the column
+    has the type it would have had in one piece."""
+    if len(parts) == 1:
+        return parts[0]
+    kinds = {str(p.dtype) for p in parts if p.notna().any()}
+    if len(kinds) == 1:
+        kind = next(iter(kinds))
+        try:
+            parts = [p if str(p.dtype) == kind else p.astype(parts[[str(q.dtype) for q in parts].index(kind)].dtype)
+                     for p in parts]
+        except (TypeError, ValueError):
+            pass
+    return pd.concat(parts)
 
 
 def _position(mapping: dict[int, str], name: str) -> int:
