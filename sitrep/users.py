@@ -113,9 +113,9 @@ def _districts(role: str, districts) -> tuple[str, ...]:
     if unknown:
         raise UserError(f"unknown district code {', '.join(unknown)} (one of the 38 units, e.g. 500105 江北区)")
     if access.ROLES[role].district_bound and not codes:
-        raise UserError(f"a {role} account needs at least one --district")
+        raise UserError(f"a {role} account needs at least one district (--district)")
     if codes and not access.ROLES[role].district_bound:
-        raise UserError(f"a {role} sees the whole city: give no --district")
+        raise UserError(f"a {role} sees the whole city: give no district (--district)")
     return codes
 
 

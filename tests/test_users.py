@@ -61,7 +61,7 @@ def test_a_short_password_an_unknown_role_or_district_and_a_twin_login_are_refus
         users.add_user(quick, "LI.SI", "analyst", password=PASSWORD, by="admin")
     with pytest.raises(users.UserError, match="unknown role"):
         users.add_user(quick, "wang.wu", "superuser", by="admin")
-    with pytest.raises(users.UserError, match="needs at least one --district"):
+    with pytest.raises(users.UserError, match="needs at least one district"):
         users.add_user(quick, "wang.wu", "district_officer", by="admin")
     with pytest.raises(users.UserError, match="unknown district code 999999"):
         users.add_user(quick, "wang.wu", "district_officer", districts=["999999"], by="admin")
@@ -204,3 +204,44 @@ def test_the_demo_database_has_one_demo_account_per_role_with_the_readmes_passwo
         assert f"`{login}`" in readme and f"`{password}`" in readme
         assert accounts[login].role == role and accounts[login].districts == districts
     assert users.seed_demo_accounts(demo_db_path) == 0     # seeding again adds nothing
+
+
+def test_the_admin_page_adds_disables_and_resets_accounts_each_audited_with_the_admin_as_actor(quick, monkeypatch):
+    from sitrep.i18n import t
+    from tests.login import app_test
+
+    monkeypatch.setenv("SITREP_DB", str(quick))          # the admin page reads the store, never the data
+    at = app_test(role="admin")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == t("page_admin", "zh")
+
+    def submit(label: str) -> None:
+        next(b for b in at.button if b.label == label).click()
+        at.run()
+        assert not at.exception, at.exception
+
+    at.text_input(key="admin_new_login").input("Qian.Qi")
+    at.selectbox(key="admin_new_role").select("district_officer")
+    at.multiselect(key="admin_new_districts").set_value(["500105"])
+    at.text_input(key="admin_new_name").input("钱七")
+    at.text_input(key="admin_new_password").input("short")
+    submit(t("admin_add", "zh"))
+    assert any("at least" in e.value for e in at.error) and users.user(quick, "qian.qi") is None
+    at.text_input(key="admin_new_login").input("Qian.Qi")
+    at.selectbox(key="admin_new_role").select("district_officer")
+    at.multiselect(key="admin_new_districts").set_value(["500105"])
+    at.text_input(key="admin_new_password").input(PASSWORD)
+    submit(t("admin_add", "zh"))
+    assert users.user(quick, "qian.qi").districts == ("500105",)
+
+    at.selectbox(key="admin_state_login").select("qian.qi")
+    submit(t("admin_disable", "zh"))
+    assert users.user(quick, "qian.qi") is None
+    at.selectbox(key="admin_password_login").select("qian.qi")
+    at.text_input(key="admin_reset_1").input("yet another password")
+    at.text_input(key="admin_reset_2").input("yet another password")
+    submit(t("admin_reset", "zh"))
+    by_admin = audit.entries(quick, login="test-admin")
+    assert by_admin["event"].tolist() == [audit.PASSWORD_SET, audit.USER_DISABLED, audit.USER_ADDED]
+    assert set(by_admin["via"]) == {"app"} and set(by_admin["object"]) == {"qian.qi"}
