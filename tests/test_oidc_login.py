@@ -78,7 +78,10 @@ def sso_app(demo_db_path, tmp_path):
             'cookie_secret = "sitrep-test-cookie-secret-0123456789"\n'
             'client_id = "sitrep"\n'
             'client_secret = "sitrep-test-secret"\n'
-            f'server_metadata_url = "http://127.0.0.1:{provider_port}/.well-known/openid-configuration"\n',
+            f'server_metadata_url = "http://127.0.0.1:{provider_port}/.well-known/openid-configuration"\n'
+            # Streamlit asks for prompt=select_account by default, which oidc-provider does not offer.
+            "[auth.client_kwargs]\n"
+            'prompt = "login"\n',
             encoding="utf-8")
         with running_app(db, port=app_port, args=("--secrets.files", str(secrets))) as url:
             yield url, db

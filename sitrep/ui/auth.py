@@ -275,7 +275,7 @@ def sidebar(user: access.User, lang: str) -> None:
         name = user.display_name or user.login
         st.markdown(f"**{name}** · {role.zh if lang == 'zh' else role.en}")
         where = ", ".join(user.districts) if access.scope(user) is not None else t("whole_city", lang)
-        st.caption(f"{user.login} · {where}" + (f" · {user.unit}" if user.unit else ""))
+        st.text(f"{user.login} · {where}" + (f" · {user.unit}" if user.unit else ""))   # text: no e-mail link
         if user.demo:
             st.badge(t("auth_demo_account", lang), color="orange")
         if _proxy_header():

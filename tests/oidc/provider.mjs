@@ -38,6 +38,8 @@ const provider = new Provider(issuer, {
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
   features: { devInteractions: { enabled: true }, rpInitiatedLogout: { enabled: true } },
   pkce: { required: () => false },
+  // Put the scopes' claims (e-mail, name) in the ID token, as Keycloak and AD FS do: Streamlit reads st.user from it.
+  conformIdTokenClaims: false,
   cookies: { keys: ['sitrep-test-oidc-cookie-key'] },
   ttl: { Session: 3600, Interaction: 600, Grant: 3600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
 });
