@@ -126,3 +126,42 @@ def test_an_idle_session_ends_and_the_page_says_why(db_copy, tmp_path):
         ended = audit.entries(db_copy, event=audit.SESSION_ENDED)
         assert ended["login"].tolist() == ["demo-leader"] and ended["details"].iloc[0]["reason"] == "idle"
         browser.close()
+
+
+def test_a_reverse_proxys_identity_header_logs_in_a_known_account_and_only_on_localhost(db_copy, tmp_path):
+    local = tmp_path / "settings.local.toml"
+    local.write_text('proxy_user_header = "X-Remote-User"\n', encoding="utf-8")
+    env = {"SITREP_SETTINGS": str(local)}
+    with running_app(db_copy, env) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        known = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                    extra_http_headers={"X-Remote-User": "demo-jiangbei"})
+        page = known.new_page()
+        page.goto(url)
+        page.wait_for_selector(LINKS, timeout=400_000)
+        _settled(page)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        expect(sidebar.get_by_text("demo-jiangbei", exact=False).first).to_be_visible()
+        expect(sidebar.get_by_text(t("auth_via_proxy", "zh"))).to_be_visible()
+        assert sidebar.get_by_role("button", name=t("auth_logout", "zh")).count() == 0   # the proxy logs out
+        assert page.locator(FORM).count() == 0
+
+        stranger = browser.new_context(extra_http_headers={"X-Remote-User": "nobody"}).new_page()
+        stranger.goto(url)
+        expect(stranger.get_by_text(t("auth_no_account", "zh", identity="nobody"))).to_be_visible(timeout=60_000)
+        bare = browser.new_context().new_page()                     # no header: nobody, and no login form either
+        bare.goto(url)
+        expect(bare.get_by_text(t("auth_proxy_no_identity", "zh", header="X-Remote-User"))).to_be_visible(timeout=60_000)
+        assert bare.locator(FORM).count() == 0
+        log = audit.entries(db_copy, event=[audit.LOGIN, audit.LOGIN_REFUSED])
+        assert set(zip(log["login"], log["event"], log["via"])) == {("demo-jiangbei", audit.LOGIN, "proxy"),
+                                                                    ("nobody", audit.LOGIN_REFUSED, "proxy")}
+        browser.close()
+    # Listening on every address, the header would be anybody's to send: it is not trusted.
+    with running_app(db_copy, env, args=("--server.address", "0.0.0.0")) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_context(extra_http_headers={"X-Remote-User": "demo-leader"}).new_page()
+        page.goto(url)
+        expect(page.get_by_text(t("auth_proxy_not_local", "zh", header="X-Remote-User"))).to_be_visible(timeout=60_000)
+        assert page.locator(LINKS).count() == 0
+        browser.close()

@@ -127,8 +127,11 @@ def _sso_user() -> access.User | None:
 
 def resolve_user() -> access.User | None:
     """Who this run is for, or None (then app.py shows only `login_page`). Draws nothing."""
+    from sitrep.ui.data import give_demo_accounts
+
     state = _state()
     state.pop("auth_refused", None)
+    give_demo_accounts(database_path())    # a demo database built before accounts existed: before any lookup
     header = _proxy_header()
     if header:
         return _proxy_user(header)
@@ -206,6 +209,10 @@ def login_page() -> None:
     lang = _lang()
     state = _state()
     st.title(t("app_title", lang))
+    accounts = users.count(database_path())
+    db = ensure_database()              # the first start builds the demo database and its demo accounts
+    if users.count(db) != accounts:     # accounts just came: resolve the visitor again (a proxy's header)
+        st.rerun()
     refused = state.get("auth_refused")
     if state.pop("sso_logout", False):
         st.logout()
@@ -219,7 +226,6 @@ def login_page() -> None:
     ended = state.pop("auth_ended", None)
     if ended in _ENDED_WORDS:
         st.info(t(_ENDED_WORDS[ended], lang))
-    db = ensure_database()
     if users.count(db) == 0:
         st.warning(t("auth_no_accounts", lang))
         st.code("python -m sitrep user add LOGIN --role admin\n"

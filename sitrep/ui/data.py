@@ -49,14 +49,19 @@ def ensure_database():
     after giving a demo database built before issue 12 its demo accounts (a store with no
     account at all beside a database of the demo scenario). A database of real data is never given
     an account here: its first one comes from `python -m sitrep user add`."""
-    from sitrep import users
-
     path = database_path()
     if not path.exists():
         _build_once(str(path))            # build_database adds the demo accounts
-    elif users.count(path) == 0 and _is_demo(str(path), file_version(path)):
-        users.seed_demo_accounts(path)
+    give_demo_accounts(path)
     return path
+
+
+def give_demo_accounts(path) -> None:
+    """The demo accounts for a demo database whose store has no account at all (draws nothing)."""
+    from sitrep import users
+
+    if path.exists() and users.count(path) == 0 and _is_demo(str(path), file_version(path)):
+        users.seed_demo_accounts(path)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
