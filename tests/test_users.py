@@ -246,3 +246,22 @@ def test_the_admin_page_adds_disables_and_resets_accounts_each_audited_with_the_
     by_admin = audit.entries(quick, login="test-admin")
     assert by_admin["event"].tolist() == [audit.PASSWORD_SET, audit.USER_DISABLED, audit.USER_ADDED]
     assert set(by_admin["via"]) == {"app"} and set(by_admin["object"]) == {"qian.qi"}
+
+
+def test_a_database_of_real_data_gets_no_account_and_the_login_page_says_how_to_create_the_first(quick, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from sitrep.i18n import t
+    from tests.fixture_db import FixtureDB
+
+    real = FixtureDB(str(quick))                      # not built from the demo scenario: no scenario_seed
+    real.insert("dataset_info", key="data_as_of", value="2022-08-05 18:00:00")
+    real.con.close()
+    monkeypatch.setenv("SITREP_DB", str(quick))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert users.count(quick) == 0 and not at.metric
+    assert any(w.value == t("auth_no_accounts", "zh") for w in at.warning)
+    assert "python -m sitrep user add LOGIN --role admin" in at.code[0].value
+    with pytest.raises(users.LoginFailed):                # and no default password opens it
+        users.verify_login(quick, "admin", "admin")
