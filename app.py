@@ -1,34 +1,53 @@
-"""Sitrep: the entry point. `streamlit run app.py`."""
+"""Sitrep: the Streamlit script. scripts/run-app serves it through serve.py (`streamlit run serve.py`),
+which adds the routes that keep a login across a page refresh; `streamlit run app.py` runs it alone."""
 
 import streamlit as st
 
-from sitrep import ui
+from sitrep import access, ui
 from sitrep.i18n import t
 from sitrep.queries import QueryTimeout
+from sitrep.ui import auth
 
 st.set_page_config(page_title="Sitrep 疫情态势感知", page_icon="🛡️", layout="wide")
 
+# Each page, the words of its title, and the permission (sitrep.access) that lists it. The first
+# page a role may open is its default.
 PAGES = [
-    ("pages/overview.py", "page_overview", True),
-    ("pages/cases.py", "page_cases", False),
-    ("pages/contacts.py", "page_contacts", False),
-    ("pages/isolation.py", "page_isolation", False),
-    ("pages/testing.py", "page_testing", False),
-    ("pages/timeliness.py", "page_timeliness", False),
-    ("pages/risk_areas.py", "page_risk_areas", False),
-    ("pages/briefing.py", "brief_page_title", False),
-    ("pages/data.py", "page_data", False),
+    ("pages/overview.py", "page_overview", access.VIEW_DATA),
+    ("pages/cases.py", "page_cases", access.VIEW_DATA),
+    ("pages/contacts.py", "page_contacts", access.VIEW_DATA),
+    ("pages/isolation.py", "page_isolation", access.VIEW_DATA),
+    ("pages/testing.py", "page_testing", access.VIEW_DATA),
+    ("pages/timeliness.py", "page_timeliness", access.VIEW_DATA),
+    ("pages/risk_areas.py", "page_risk_areas", access.VIEW_DATA),
+    ("pages/briefing.py", "brief_page_title", access.VIEW_DATA),
+    ("pages/data.py", "page_data", access.VIEW_DATA),
+    ("pages/admin.py", "page_admin", access.MANAGE_USERS),
 ]
 # Navigation first, before anything can stop or delay the run (the first visit builds the demo
-# database in ui.controls): until st.navigation is called, Streamlit lists the files of pages/.
+# database on the login page): until st.navigation is called, Streamlit lists the files of pages/.
 # The titles' language comes from the session or the URL, not the database.
 # No icons: emoji need a font the server-side screenshots lack, and material icons load a web font.
 lang = ui.chosen_language()
-pages = [st.Page(path, title=t(key, lang), default=default,
+user = auth.resolve_user()        # the session's, the single sign-on's or the proxy's user; None: nobody yet
+if user is None:                  # nobody: every page's address shows the login page, which then goes there
+    asked = st.navigation([st.Page(auth.login_page, title=t("auth_sign_in", lang), default=number == 0,
+                                   url_path=path.removeprefix("pages/").removesuffix(".py"))
+                           for number, (path, _, _) in enumerate(PAGES)], position="hidden")
+    st.session_state["login_next"] = asked.url_path
+    asked.run()
+    st.stop()
+st.session_state["user"] = user   # pages read it with ui.current_user()
+visible = [(path, key) for path, key, permission in PAGES if access.can(user, permission)]
+pages = [st.Page(path, title=t(key, lang), default=number == 0,
                  url_path=path.removeprefix("pages/").removesuffix(".py"))
-         for path, key, default in PAGES]
+         for number, (path, key) in enumerate(visible)]
 navigation = st.navigation(pages)
-ui.controls()  # the sidebar; a page reads the view with ui.current_view()
+auth.sidebar(user, lang)          # who is logged in, the demo mark, logout
+auth.demo_mark(user, lang)
+reads_data = access.can(user, access.VIEW_DATA)
+if reads_data:
+    ui.controls()  # the sidebar's view; a page reads it with ui.current_view()
 
 
 @st.fragment(run_every="30s")
@@ -41,7 +60,8 @@ def follow_new_data() -> None:
         st.rerun()
 
 
-follow_new_data()
+if reads_data:
+    follow_new_data()
 return_to = st.session_state.pop("return_to", None)
 if return_to:  # a page link opened before app.py had run once (see ui.current_view)
     st.switch_page(return_to)

@@ -242,5 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     from sitrep.explain import add_parser as add_explain_parser
     add_explain_parser(sub)  # explain
 
+    from sitrep.user_cli import add_parser as add_user_parser
+    add_user_parser(sub)  # user add | passwd | disable | enable | list
+
     args = parser.parse_args(argv)
     return args.func(args)

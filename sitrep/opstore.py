@@ -7,8 +7,9 @@ a time across processes, writers waiting up to BUSY_TIMEOUT_MS for each other in
 beside the analytics file: data/sitrep.ops.sqlite for data/sitrep.duckdb (so a test's temporary
 database gets a store of its own), or the file $SITREP_OPS names.
 
-Today it holds the import log (issue 11): every applied or refused import. Users, the audit log and
-alerts will follow as migrations: MIGRATIONS is append-only, and PRAGMA user_version says how many
+It holds the import log (issue 11): every applied or refused import; and users, their sessions and
+the audit log (issue 12: sitrep/users.py, sitrep/sessions.py, sitrep/audit.py). Alerts will follow as
+migrations: MIGRATIONS is append-only, and PRAGMA user_version says how many
 of them a store has had; every connection brings its store up to date (idempotent, and safe when
 several processes open a new store at once: the check and the migration share one write lock).
 
@@ -68,6 +69,65 @@ MIGRATIONS: list[list[str]] = [
         "create index import_log_by_status on import_log (database, status)",
         # The watched drop folder never applies the same bytes twice: it looks them up by SHA-256.
         "create index import_log_by_sha256 on import_log (file_sha256, status)",
+    ],
+    # 2: users, their sessions and the audit log (issue 12; sitrep/users.py, sitrep/sessions.py, sitrep/audit.py).
+    [
+        """
+        create table users (
+            login            text primary key,  -- lower case: a local name, or the e-mail / subject single sign-on gives
+            role             text not null,     -- a key of sitrep.access.ROLES (checked there, not here: roles may grow)
+            districts        text not null default '',   -- district codes, comma-separated; a district officer's scope
+            unit             text not null default '',   -- responsible unit (责任单位)
+            display_name     text not null default '',
+            password_hash    text,              -- argon2id (PHC string); null: single sign-on or proxy only
+            disabled         integer not null default 0 check (disabled in (0, 1)),
+            demo             integer not null default 0 check (demo in (0, 1)),   -- a demo database's account
+            created_at       text not null,     -- local time, Asia/Shanghai, 'YYYY-MM-DD HH:MM:SS'
+            created_by       text not null,
+            changed_at       text not null,
+            changed_by       text not null,
+            failed_logins    integer not null default 0 check (failed_logins >= 0),  -- since the last success or lock
+            locked_until     text,              -- no password is accepted before this moment
+            last_login_at    text
+        )
+        """,
+        """
+        create table sessions (
+            session_id       integer primary key autoincrement,
+            token_sha256     text not null unique,  -- the browser holds the token (a cookie); the store only its hash
+            login            text not null references users (login),
+            kind             text not null check (kind in ('password', 'sso', 'proxy')),
+            created_at       text not null,
+            last_seen_at     text not null,
+            ended_at         text,
+            end_reason       text               -- logout, idle, expired, disabled
+        )
+        """,
+        "create index sessions_by_login on sessions (login, ended_at)",
+        """
+        create table audit_log (
+            audit_id         integer primary key autoincrement,
+            at               text not null,     -- local time, Asia/Shanghai
+            login            text not null,     -- who: a user's login, the OS user of a command, '' when unknown
+            role             text not null default '',
+            via              text not null,     -- app, cli, sso, proxy
+            event            text not null,     -- sitrep.audit's constants
+            object           text not null default '',  -- what: a user, a table, a metric, a briefing, a file
+            scope            text not null default '',  -- districts it covered: 'city' or codes
+            details          text not null default '{}',   -- JSON
+            outcome          text not null check (outcome in ('ok', 'refused', 'failed'))
+        )
+        """,
+        "create index audit_log_by_at on audit_log (at)",
+        # Append-only: nothing, not even the app with its own connection, changes or removes an entry.
+        """
+        create trigger audit_log_is_append_only_update before update on audit_log
+        begin select raise(abort, 'the audit log is append-only: entries cannot be changed'); end
+        """,
+        """
+        create trigger audit_log_is_append_only_delete before delete on audit_log
+        begin select raise(abort, 'the audit log is append-only: entries cannot be deleted'); end
+        """,
     ],
 ]
 

@@ -23,7 +23,9 @@ REQUIRED_FIELDS = ("value", "unit", "doc", "source")
 # snapshot (the thresholds its numbers were computed with) leaves them out.
 OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit", "watch_poll_seconds", "import_max_file_mb",
                          "import_max_rows", "import_max_columns", "import_max_cell_chars",
-                         "import_max_xlsx_unpacked_mb"})
+                         "import_max_xlsx_unpacked_mb", "password_min_length", "login_max_failures",
+                         "login_lockout_minutes", "login_failure_delay_seconds", "session_idle_minutes",
+                         "session_max_hours", "proxy_user_header"})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Start `streamlit run app.py` on a free local port for browser tests, and stop it."""
+"""Start `streamlit run serve.py` (the app with its login routes) on a free local port for browser tests, and stop it."""
 
 from __future__ import annotations
 
@@ -23,12 +23,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(db: Path, env: dict[str, str] | None = None, start_seconds: float = 60):
-    """The app on the database `db`; yields its base URL."""
-    port = free_port()
+def running_app(db: Path, env: dict[str, str] | None = None, start_seconds: float = 60, port: int | None = None,
+                args: tuple[str, ...] = ()):
+    """The app on the database `db` (on `port`, else a free one; `args`: more options for
+    `streamlit run`); yields its base URL. Its pages need a login: tests/login.py."""
+    port = port or free_port()
     environment = {**os.environ, "SITREP_DB": str(db), "PYTHONPATH": str(PROJECT_ROOT), **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-                             "--server.address", "127.0.0.1"],
+    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
+                             "--server.address", "127.0.0.1", *args],
                             cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + start_seconds

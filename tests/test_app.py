@@ -4,12 +4,12 @@
 import tomllib
 
 import pandas as pd
-from streamlit.testing.v1 import AppTest
 
 from sitrep import PROJECT_ROOT, registry
 from sitrep.formatting import format_value
 from sitrep.queries import run_metric
 from tests.conftest import scalar
+from tests.login import app_test
 
 APP = str(PROJECT_ROOT / "app.py")
 USAGE = registry.headline("room_usage").card("zh")  # the card's label, "全市隔离房间使用率"
@@ -26,7 +26,7 @@ def _city_usage(demo, as_of):
 
 def test_overview_shows_the_query_layers_numbers_for_the_newest_data(demo_db_path, demo, monkeypatch):
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = app_test(APP, default_timeout=120).run()
     assert not at.exception, at.exception
     as_of = scalar(demo, "select value from dataset_info where key = 'data_as_of'")
     assert _metric(at, USAGE) == _city_usage(demo, as_of)
@@ -35,7 +35,7 @@ def test_overview_shows_the_query_layers_numbers_for_the_newest_data(demo_db_pat
 
 def test_a_link_with_as_of_and_district_reproduces_that_view(demo_db_path, demo, monkeypatch):
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     at.query_params["as_of"] = "2022-07-24T12:00"
     at.query_params["district"] = "500105"
     at.run()
@@ -50,7 +50,7 @@ def test_a_link_with_as_of_and_district_reproduces_that_view(demo_db_path, demo,
 
 def test_english_switch_comes_from_the_same_catalogue(demo_db_path, monkeypatch):
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     at.query_params["lang"] = "en"
     at.run()
     assert not at.exception, at.exception
@@ -60,7 +60,7 @@ def test_english_switch_comes_from_the_same_catalogue(demo_db_path, monkeypatch)
 def test_first_start_builds_the_demo_database_when_none_exists(tmp_path, monkeypatch):
     target = tmp_path / "fresh" / "sitrep.duckdb"
     monkeypatch.setenv("SITREP_DB", str(target))
-    at = AppTest.from_file(APP, default_timeout=180).run()
+    at = app_test(APP, default_timeout=180).run()
     assert not at.exception, at.exception
     assert target.exists()
     assert _metric(at, USAGE).endswith("%")
@@ -74,7 +74,7 @@ def test_streamlit_config_keeps_the_app_offline():
 
 def test_every_red_list_item_opens_the_rows_behind_it_without_personal_data(demo_db_path, demo, monkeypatch):
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
-    at = AppTest.from_file(APP, default_timeout=120).run()
+    at = app_test(APP, default_timeout=120).run()
     picker = at.selectbox(key="red_item")
     items = [o for o in picker.options if o != "—"]
     assert items, "the demo data has red items at its newest moment"
@@ -89,7 +89,7 @@ def test_every_red_list_item_opens_the_rows_behind_it_without_personal_data(demo
 def test_every_overview_card_opens_the_rows_behind_it(demo_db_path, demo, monkeypatch):
     """The card's number equals the count (or sum) of the rows listed behind it."""
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     at.query_params["as_of"] = "2022-07-24T12:00"
     at.run()
     assert not at.exception, at.exception

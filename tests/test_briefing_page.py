@@ -10,6 +10,7 @@ from sitrep.briefing.fonts import cjk_font
 from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
 from sitrep.personal import PERSONAL_COLUMNS
 from sitrep.queries import run_metric
+from tests.login import app_test
 
 APP = str(PROJECT_ROOT / "app.py")
 AS_OF = pd.Timestamp("2022-07-24 18:00")
@@ -19,7 +20,7 @@ PERSONAL = set(PERSONAL_COLUMNS)
 def _open(as_of: pd.Timestamp) -> AppTest:
     """The app with the as-of pinned in Session State before the first run, then the page (as in
     tests/test_pages_testing_timeliness_risk_data.py)."""
-    at = AppTest.from_file(APP, default_timeout=180)
+    at = app_test(APP, default_timeout=180)
     state = at.session_state
     state["view_ready"] = True
     state["lang"] = "zh"

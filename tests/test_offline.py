@@ -1,7 +1,7 @@
 """In a real browser: every page opens, and neither the server nor the page reaches any other host.
 
-Starts `streamlit run app.py` with a guard that records every connection or name lookup off
-the machine, opens every page in headless Chromium, and fails on any request to a host other
+Starts `streamlit run serve.py` with a guard that records every connection or name lookup off
+the machine, logs in as the demo duty officer, opens every page in headless Chromium, and fails on any request to a host other
 than localhost, any console error, or any Streamlit exception box. Screenshots of every page
 are kept under artifacts/screenshots/ (not committed) and the time to interactive is printed.
 """
@@ -33,7 +33,7 @@ SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 
 def test_every_page_opens_cleanly_with_no_request_off_the_machine(server):
     url, log = server
-    checks = check_pages(url, PAGES, str(SCREENSHOTS))
+    checks = check_pages(url, PAGES, str(SCREENSHOTS), login="demo-duty")   # README's demo password
     for c in checks:
         print(f"{c.url}: {c.seconds_to_interactive:.2f} s to interactive (warm)")
     assert [c.url for c in checks if c.exceptions] == [], [c.exceptions for c in checks]

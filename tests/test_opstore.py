@@ -40,11 +40,11 @@ def test_migrations_run_once_and_a_new_one_is_applied_to_an_old_store(tmp_path, 
     first = opstore.add_import(db, **ROW)
     latest = len(opstore.MIGRATIONS)
     assert opstore.version(db) == latest                # opening again changes nothing
-    later = [*opstore.MIGRATIONS, ["create table users (user_id integer primary key, name text not null)"]]
+    later = [*opstore.MIGRATIONS, ["create table later_table (item_id integer primary key, name text not null)"]]
     monkeypatch.setattr(opstore, "MIGRATIONS", later)
     with opstore.connect(db) as con:
         assert con.execute("pragma user_version").fetchone()[0] == latest + 1
-        con.execute("insert into users (name) values (:name)", {"name": "值班员甲"})
+        con.execute("insert into later_table (name) values (:name)", {"name": "值班员甲"})
     assert opstore.version(db) == latest + 1
     assert opstore.import_log(db)["import_id"].tolist() == [first]   # the old rows are kept
 

@@ -19,6 +19,7 @@ from sitrep.formatting import format_value
 from sitrep.personal import PERSONAL_COLUMNS
 from sitrep.queries import run_metric
 from tests.conftest import scalar
+from tests.login import app_test
 
 APP = str(PROJECT_ROOT / "app.py")
 PERSONAL = set(PERSONAL_COLUMNS)
@@ -34,7 +35,7 @@ CASES = [
 
 
 def _open(page: str, as_of: str | None = None, district: str | None = None, lang: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     if as_of:
         at.query_params["as_of"] = as_of
     if district:

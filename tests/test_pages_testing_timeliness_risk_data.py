@@ -11,6 +11,7 @@ from sitrep.i18n import t
 from sitrep.personal import PERSONAL_COLUMNS, PERSONAL_TABLES
 from sitrep.queries import run_metric
 from tests.conftest import scalar
+from tests.login import app_test
 
 APP = str(PROJECT_ROOT / "app.py")
 PERSONAL = set(PERSONAL_COLUMNS)
@@ -33,7 +34,7 @@ def _open(page: str, as_of: pd.Timestamp | None = None, district: str | None = N
     next to app.py makes every run after the first take Streamlit's MPA v1 path, which runs the
     page file alone, without app.py and its sidebar (see the report); the page then reads the
     view that app.py stored on the first run."""
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     if as_of is not None or district is not None:
         state = at.session_state
         state["view_ready"] = True
@@ -166,7 +167,7 @@ def test_pages_render_in_english_from_the_catalogue(demo_db_path, monkeypatch):
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
     for page, key in (("pages/testing.py", "page_testing"), ("pages/timeliness.py", "page_timeliness"),
                       ("pages/risk_areas.py", "page_risk_areas"), ("pages/data.py", "page_data")):
-        at = AppTest.from_file(APP, default_timeout=120)
+        at = app_test(APP, default_timeout=120)
         at.query_params["lang"] = "en"
         at.run()
         at.switch_page(page)

@@ -17,6 +17,7 @@ from sitrep import settings as settings_module
 from sitrep.db import install_staging_views
 from sitrep.queries import QueryTimeout, run, run_metric, time_limit
 from sitrep.redlist import red_list
+from tests.login import app_test
 
 APP = str(PROJECT_ROOT / "app.py")
 TEST_QUERIES = PROJECT_ROOT / "tests" / "queries"
@@ -103,7 +104,7 @@ def tiny_limit(demo_db_path, monkeypatch, tmp_path):
 
 
 def test_a_page_past_the_limit_says_which_query_and_goes_on(tiny_limit):
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     at.run()
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
@@ -114,7 +115,7 @@ def test_a_page_past_the_limit_says_which_query_and_goes_on(tiny_limit):
 
 
 def test_a_page_read_outside_the_cached_reads_ends_with_the_message_not_a_traceback(tiny_limit):
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     at.switch_page("pages/briefing.py")     # the briefing builds its snapshot through its own cache
     at.run()
     assert not at.exception, at.exception

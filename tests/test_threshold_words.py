@@ -13,6 +13,7 @@ from sitrep.briefing.compose import compose_briefing
 from sitrep.briefing.render import to_markdown
 from sitrep.briefing.snapshot import build_snapshot
 from sitrep.i18n import t
+from tests.login import app_test
 
 APP = str(PROJECT_ROOT / "app.py")
 AS_OF = pd.Timestamp("2022-07-24 18:00")   # 江北 is over the trigger: dispatch and red items show it
@@ -65,7 +66,7 @@ def _page_words(at: AppTest) -> str:
 
 def test_the_isolation_page_reads_80_percent(trigger_at_80, demo_db_path, monkeypatch):
     monkeypatch.setenv("SITREP_DB", str(demo_db_path))
-    at = AppTest.from_file(APP, default_timeout=120)
+    at = app_test(APP, default_timeout=120)
     at.query_params["as_of"] = "2022-07-24T18:00"
     at.run()
     assert not at.exception, at.exception

@@ -2,7 +2,10 @@
 them, and report what a user would see go wrong:
 
     python tools/screenshot.py http://localhost:8501 docs/ overview cases contacts
+    python tools/screenshot.py --login demo-analyst http://localhost:8501 /tmp/shots ""   # as that user
 
+Every page needs a login: `--login LOGIN` logs in through the login form first, with the password
+in $SITREP_PASSWORD, or the README's password of a demo account.
 For each page: requests that left the machine (there must be none), console errors, the text
 of any Streamlit exception box, and the time to interactive (from navigation until Streamlit
 has finished running the page), cold (first visit after the server started) and warm (the
@@ -55,12 +58,39 @@ def _load(page, url: str) -> float:
     return time.perf_counter() - started
 
 
-def check_pages(base_url: str, paths: list[str], out_dir: str, width: int = 1400, height: int = 1000) -> list[PageCheck]:
+def log_in(page, url: str | None, login: str, password: str, timeout: float = 400_000) -> None:
+    """Fill the login form at `url` (a page of the app; it builds the demo database first when there
+    is none; None: the page already open) and wait until the app has run as that user."""
+    if url is not None:
+        page.goto(url)
+    form = page.locator("[data-testid='stForm']")
+    form.wait_for(timeout=timeout)
+    inputs = form.locator("input")
+    inputs.nth(0).fill(login)
+    inputs.nth(1).fill(password)
+    form.locator("button[kind$='FormSubmit']").click()
+    page.wait_for_selector("[data-testid='stSidebar']", timeout=timeout)   # the login page has no sidebar
+    page.wait_for_timeout(300)
+    page.wait_for_selector(DONE, timeout=timeout)
+
+
+def demo_password(login: str) -> str | None:
+    from sitrep.users import DEMO_ACCOUNTS
+
+    return next((password for name, *_, password in DEMO_ACCOUNTS if name == login), None)
+
+
+def check_pages(base_url: str, paths: list[str], out_dir: str, width: int = 1400, height: int = 1000,
+                login: str | None = None, password: str | None = None) -> list[PageCheck]:
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     results = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": width, "height": height})
+        if login:                            # the session cookie serves every page of the context
+            first = context.new_page()
+            log_in(first, base_url, login, password or demo_password(login) or "")
+            first.close()
         for path in paths:
             page = context.new_page()
             off, errors, probes, failed = [], [], [], []
@@ -90,18 +120,26 @@ def check_pages(base_url: str, paths: list[str], out_dir: str, width: int = 1400
     return results
 
 
-def screenshot(url: str, out: str) -> tuple[list[str], list[str], list[str]]:
+def screenshot(url: str, out: str, login: str | None = None,
+               password: str | None = None) -> tuple[list[str], list[str], list[str]]:
     """One page: (requests off the machine, console errors, exception texts)."""
     parsed = urlparse(url)
     base = f"{parsed.scheme}://{parsed.netloc}"
-    check = check_pages(base, [parsed.path.strip("/")], str(Path(out).parent))[0]
+    check = check_pages(base, [parsed.path.strip("/")], str(Path(out).parent), login=login, password=password)[0]
     Path(check.screenshot).replace(out)
     return check.off_machine, check.console_errors, check.exceptions
 
 
 if __name__ == "__main__":
-    base, out_dir, *paths = sys.argv[1:]
-    checks = check_pages(base, paths or [""], out_dir)
+    import os
+
+    args = sys.argv[1:]
+    user = None
+    if args[:1] == ["--login"]:
+        user, args = args[1], args[2:]
+    base, out_dir, *paths = args
+    checks = check_pages(base, paths or [""], out_dir, login=user,
+                         password=os.environ.get("SITREP_PASSWORD") or (demo_password(user) if user else None))
     for c in checks:
         print(f"{c.url:45s} warm {c.seconds_to_interactive:5.2f} s  cold {c.cold_seconds:5.2f} s  off-machine: {len(c.off_machine)}  "
               f"console errors: {len(c.console_errors)}  exceptions: {len(c.exceptions)}  -> {c.screenshot}")

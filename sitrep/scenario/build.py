@@ -69,6 +69,10 @@ def build_database(out: Path | str, seed: int = 20220713, scale: str = "demo",
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
+    # The demo database comes with one demo account per role (README, "Demo accounts"), in the
+    # operational store beside it; a database of real data never gets these.
+    from sitrep.users import seed_demo_accounts
+    seed_demo_accounts(out)
     if progress:
         progress("done", 1.0)
     return out

@@ -5,12 +5,15 @@ Streamlit):
 - `data`: the database version a page run reads, and cached reads with one call shape
   (`metric_frame(ID, view, ...)`, `query_frame(NAME, view, ...)`, `red_list_frame(view)`), reference
   rows (`reference_frame(NAME)`: queries/reference/), and a query past its time limit said on the page;
-- `widgets`: a metric with its definition, a KPI card, a table with its CSV, a red note.
+- `widgets`: a metric with its definition, a KPI card, a table with its CSV, a red note;
+- `auth`: who is logged in (`current_user()`), the login page, the sidebar's user and logout;
+  `session_routes`: the routes serve.py adds so that a login survives a refresh.
 
 Pages write `from sitrep import ui` and call `ui.NAME`; the names below are the whole interface.
 The database pools themselves are in sitrep.db, the pure row helpers in sitrep.frames.
 """
 
+from sitrep.ui.auth import current_user
 from sitrep.frames import CITY, field, is_red, scope_row, when
 from sitrep.ui.data import (current_file_version, data_version, district_names, district_outlines, districts_frame,
                             metric_frame, query_frame, reader, red_list_frame, reference_frame, say_timeout, scoped,
@@ -20,7 +23,8 @@ from sitrep.ui.widgets import (definition, definition_text, format_delta, headli
                                red_note,
                                table)
 
-__all__ = ["CITY", "View", "as_of_caption", "chosen_language", "controls", "current_file_version", "current_view",
+__all__ = ["CITY", "View", "as_of_caption", "chosen_language", "controls", "current_file_version", "current_user",
+           "current_view",
            "data_version", "definition", "definition_text", "district_names", "district_outlines", "districts_frame",
            "field", "format_delta", "headline_text", "is_red", "kpi", "metric_frame", "metric_label", "query_frame", "readable",
            "reader", "red_list_frame", "red_note", "reference_frame", "say_timeout", "scope_row", "scoped", "table",

@@ -44,6 +44,38 @@ def _build_once(path: str) -> None:
     bar.empty()
 
 
+def ensure_database():
+    """The database path, after building the demo database if there is none (first start), and
+    after giving a demo database built before issue 12 its demo accounts (a store with no
+    account at all beside a database of the demo scenario). A database of real data is never given
+    an account here: its first one comes from `python -m sitrep user add`."""
+    path = database_path()
+    if not path.exists():
+        _build_once(str(path))            # build_database adds the demo accounts
+    give_demo_accounts(path)
+    return path
+
+
+def give_demo_accounts(path) -> None:
+    """The demo accounts for a demo database whose store has no account at all (draws nothing)."""
+    from sitrep import users
+
+    if path.exists() and users.count(path) == 0 and _is_demo(str(path), file_version(path)):
+        users.seed_demo_accounts(path)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _is_demo(path: str, version: int) -> bool:
+    """Whether the database was built from the demo scenario (its dataset_info names the seed)."""
+    from sitrep.db import connect_read, dataset_info
+
+    con = connect_read(path)
+    try:
+        return "scenario_seed" in dataset_info(con)
+    finally:
+        con.close()
+
+
 @st.cache_resource(show_spinner=False)
 def _pools() -> VersionedPools:
     return VersionedPools(keep=2)

@@ -6,12 +6,12 @@ import shutil
 
 import duckdb
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from sitrep import PROJECT_ROOT, opstore
 from sitrep.i18n import t
 from sitrep.intake import run
 from tests.intake.helpers import cli, csv_bytes, import_log, query, table_digest
+from tests.login import app_test
 
 RISK_HEADER = ["风险区编号", "区县", "乡镇街道编码", "风险区名称", "风险等级", "涉及人数", "划定时间"]
 GOOD = [["H1", "江北", "500105001", "某小区3栋", "高风险", 1200, "2022-08-05 10:00"]]
@@ -142,7 +142,7 @@ def test_the_data_page_shows_applied_and_refused_imports_newest_first(demo_db_pa
     assert run.import_file(db, csv_bytes(good, RISK_HEADER), "good.csv", "risk_areas", by="甲").status == "applied"
     assert run.import_file(db, csv_bytes(BAD, RISK_HEADER), "bad.csv", "risk_areas", by="乙").status == "rejected"
     monkeypatch.setenv("SITREP_DB", str(db))
-    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at = app_test(str(PROJECT_ROOT / "app.py"), default_timeout=120)
     at.run()
     at.switch_page("pages/data.py")
     at.run()

@@ -11,6 +11,7 @@ from sitrep import PROJECT_ROOT
 from sitrep.intake.values import id_card_with_check_digit
 from tests.app_server import running_app
 from tests.intake.helpers import csv_bytes, file_digest, import_log, query
+from tests.login import log_in_browser
 from tools.screenshot import CHROMIUM_ARGS, DONE
 
 HEADER = ["密接编号", "姓名", "身份证号", "类别", "关联病例编号", "区县", "判定时间", "转运到隔离点时间"]
@@ -37,6 +38,7 @@ def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        log_in_browser(page, url, "demo-duty")     # the copy's store is new: the app gives it the demo accounts
         page.goto(url + "data")
         page.wait_for_selector(DONE, timeout=120_000)
         expect(page.get_by_text("2022-08-05 18:00").first).to_be_visible()
