@@ -13,7 +13,7 @@ from sitrep.formatting import format_threshold, format_value
 from sitrep.frames import head_rows, is_red
 from sitrep.i18n import column_key, name_of, t
 from sitrep.settings import current as current_settings
-from sitrep.ui.data import district_names
+from sitrep.ui.data import district_names, whole_city_label
 from sitrep.ui.view_state import View
 
 
@@ -113,7 +113,7 @@ def readable(frame: pd.DataFrame, view: View, metric_id: str | None = None) -> p
     out = frame.copy()
     if "district_code" in out.columns:
         out.insert(out.columns.get_loc("district_code") + 1, "district_name",
-                   out["district_code"].map(district_names(view)).fillna(t("whole_city", view.lang)))
+                   out["district_code"].map(district_names(view)).fillna(whole_city_label(view.lang)))
     own = registry.column_labels(metric_id, view.lang) if metric_id else {}
     return out.rename(columns={c: own[c] if c in own else t(column_key(c), view.lang)
                                for c in out.columns if c in own or column_key(c)})
