@@ -161,7 +161,7 @@ with st.expander(f"{t('cases_retest_list', lang)} · {t('rows_behind', lang)}"):
         t("cases_col_deadline", lang): ui.when(rows["deadline"]),
         t("cases_col_hours_overdue", lang): rows["hours_overdue"].round(1),
     })
-    ui.table(shown, "case_retest_missing", view, key="cases-csv-retest")
+    ui.people_table("CASE-RETEST", rows, shown, "case_retest_missing", view, key="cases-csv-retest")
 
 # --- by district -------------------------------------------------------------------------------
 with st.expander(t("cci_by_district", lang)):

@@ -23,7 +23,7 @@ REQUIRED_FIELDS = ("value", "unit", "doc", "source")
 # snapshot (the thresholds its numbers were computed with) leaves them out.
 OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit", "watch_poll_seconds", "import_max_file_mb",
                          "import_max_rows", "import_max_columns", "import_max_cell_chars",
-                         "import_max_xlsx_unpacked_mb"})
+                         "import_max_xlsx_unpacked_mb", "reveal_minutes"})
 
 
 @dataclass(frozen=True)

@@ -94,10 +94,13 @@ def format_delta(delta, unit: str) -> str:
     return f"{delta:+,.1f}"
 
 
-def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, height: int | None = None) -> None:
+def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, height: int | None = None,
+          display: pd.DataFrame | None = None) -> None:
     """A table with its CSV download (UTF-8 with BOM, stamped with the as-of time). The page shows
-    at most `display_row_limit` rows (settings.toml) and says so when it cuts; the CSV holds all."""
-    shown, total = head_rows(frame, current_settings()["display_row_limit"].value)
+    at most `display_row_limit` rows (settings.toml) and says so when it cuts; the CSV holds all.
+    `display`, when given, is what the page shows instead of `frame` (same rows): a list's masked
+    people columns are shown, never downloaded."""
+    shown, total = head_rows(frame if display is None else display, current_settings()["display_row_limit"].value)
     st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
     label = t("download_csv", view.lang)
     if len(shown) < total:
