@@ -7,13 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sitrep import registry
+from sitrep import access, audit, database_path, registry
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
 from sitrep.frames import head_rows, is_red
 from sitrep.i18n import column_key, name_of, t
 from sitrep.settings import current as current_settings
-from sitrep.ui.data import district_names, whole_city_label
+from sitrep.ui.data import current_user, district_names, reading_scope, whole_city_label
 from sitrep.ui.view_state import View
 
 
@@ -106,8 +106,25 @@ def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, he
     if len(shown) < total:
         st.caption(t("rows_cut", view.lang, shown=f"{len(shown):,}", total=f"{total:,}"))
         label = t("download_all_csv", view.lang, total=f"{total:,}")
-    st.download_button(f"⬇ {label}", data=csv_bytes(frame),
-                       file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")
+    user = current_user()
+    if access.can(user, access.EXPORT):
+        st.download_button(f"⬇ {label}", data=audited_csv(frame, name, view, user),
+                           file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}",
+                           on_click="ignore")
+
+
+def audited_csv(frame: pd.DataFrame, name: str, view: View, user):
+    """The CSV of `frame`, made when the button is clicked, and that export written to the audit
+    log: which table or metric, the scope, how many rows, at which as-of."""
+    scope = reading_scope()
+    database = database_path()
+
+    def make() -> bytes:
+        data = csv_bytes(frame)
+        audit.record(database, audit.EXPORT, user=user, object=name, scope=scope,
+                     details={"rows": len(frame), "as_of": f"{view.as_of:%Y-%m-%d %H:%M}", "format": "csv"})
+        return data
+    return make
 
 
 def readable(frame: pd.DataFrame, view: View, metric_id: str | None = None) -> pd.DataFrame:
