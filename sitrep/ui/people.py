@@ -77,7 +77,7 @@ def _reveal_controls(rule_id: str, plist: reveal.PeopleList, ids: pd.Series, rev
             wanted = frozenset(int(i) for i in ids.dropna())
             why = f"{t(f'reveal_reason_{reason}', 'zh')}：{detail.strip()}"
             audit.record(database_path(), audit.REVEAL, user=user, object=f"{rule_id} {plist.query}",
-                         scope=reading_scope(), outcome="shown",
+                         scope=reading_scope(),
                          details={"rule_id": rule_id, "as_of": f"{view.as_of:%Y-%m-%d %H:%M}",
                                   "reason": reason, "detail": detail.strip(), "rows": len(wanted),
                                   plist.id_column + "s": sorted(wanted), "minutes": minutes})
