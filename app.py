@@ -1,5 +1,8 @@
 """Sitrep: the entry point. `streamlit run app.py`."""
 
+import logging
+import uuid
+
 import streamlit as st
 
 from sitrep import ui
@@ -49,3 +52,7 @@ try:
     navigation.run()
 except QueryTimeout as timeout:  # a read outside ui's cached reads (the briefing's snapshot): say so, no traceback
     ui.say_timeout(timeout, lang)
+except Exception:  # noqa: BLE001 -- anything else: a friendly error with an id; the traceback goes to the server log only
+    error_id = uuid.uuid4().hex[:12]
+    logging.getLogger("sitrep").exception("page error %s", error_id)
+    st.error(t("unexpected_error", lang, id=error_id))
