@@ -93,8 +93,9 @@ def controls() -> View:
         names = dict(zip(districts["district_code"], districts["name_zh" if lang == "zh" else "name_en"]))
         if state["district"] not in names:
             state["district"] = ""
+        everywhere = whole_city_label(lang)    # read here: a widget's format_func runs outside the page run too
         district = st.selectbox(t("district", lang), [""] + list(names), key="district",
-                                format_func=lambda c: names.get(c, whole_city_label(lang)))
+                                format_func=lambda c: names.get(c, everywhere))
         township = ""
         if district:
             towns = townships_frame(district)
