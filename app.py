@@ -1,6 +1,9 @@
 """Sitrep: the Streamlit script. scripts/run-app serves it through serve.py (`streamlit run serve.py`),
 which adds the routes that keep a login across a page refresh; `streamlit run app.py` runs it alone."""
 
+import logging
+import uuid
+
 import streamlit as st
 
 from sitrep import access, ui
@@ -69,3 +72,7 @@ try:
     navigation.run()
 except QueryTimeout as timeout:  # a read outside ui's cached reads (the briefing's snapshot): say so, no traceback
     ui.say_timeout(timeout, lang)
+except Exception:  # noqa: BLE001 -- anything else: a friendly error with an id; the traceback goes to the server log only
+    error_id = uuid.uuid4().hex[:12]
+    logging.getLogger("sitrep").exception("page error %s", error_id)
+    st.error(t("unexpected_error", lang, id=error_id))

@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from sitrep import ui
+from sitrep import access, audit, database_path, ui
 from sitrep.briefing import store
 from sitrep.briefing.bulletin import build_bulletin
 from sitrep.briefing.compose import compose_briefing, compose_bulletin, stamp_line
@@ -23,18 +23,23 @@ st.title(t("brief_page_title", lang))
 ui.as_of_caption(view)
 if view.district_code:
     st.info(t("brief_city_scope", lang))
+user = ui.current_user()
+scope = ui.reading_scope()      # a district account's briefing covers its districts only
+if scope is not None:
+    st.warning(t("brief_scope_note", lang, districts="、".join(scope)))
 if view.as_of > view.newest:
     st.warning(t("brief_after_newest", lang, newest=f"{view.newest:%Y-%m-%d %H:%M}"))
 
 
+# Keyed by the reader's scope too: a district account's snapshot is never served to another scope.
 @st.cache_data(max_entries=50, show_spinner=False)
-def _snapshot(version: int, as_of: pd.Timestamp) -> tuple[dict, float]:
+def _snapshot(version: int, scope, as_of: pd.Timestamp) -> tuple[dict, float]:
     started = time.perf_counter()
     return build_snapshot(ui.reader(), as_of), time.perf_counter() - started
 
 
 @st.cache_data(max_entries=50, show_spinner=False)
-def _bulletin(version: int, as_of: pd.Timestamp) -> dict:
+def _bulletin(version: int, scope, as_of: pd.Timestamp) -> dict:
     return build_bulletin(ui.reader(), as_of)
 
 
@@ -87,25 +92,27 @@ briefing_tab, bulletin_tab, issued_tab = st.tabs([t("brief_tab_briefing", lang),
                                                   t("brief_tab_issued", lang)])
 
 with briefing_tab:
-    snapshot, seconds = _snapshot(version, view.as_of)
+    snapshot, seconds = _snapshot(version, scope, view.as_of)
     sha = snapshot_sha256(snapshot)
     st.caption(t("brief_footer_sha", lang, sha=sha) + " · " + t("brief_generation_seconds", lang, s=f"{seconds:.1f}"))
     files = _files("briefing", sha, snapshot, lang, stamp_at, charts=font_problem is None)
     _downloads(files, f"sitrep_briefing_asof_{view.as_of:%Y%m%d-%H%M}", "briefing")
-    with st.form("issue"):
-        st.markdown(f"**{t('brief_issue_title', lang)}**")
-        issuer = st.text_input(t("brief_issue_by", lang), key="brief_issuer")
-        if st.form_submit_button(t("brief_issue_button", lang), disabled=font_problem is not None):
-            if not issuer.strip():
-                st.error(t("brief_issue_need_name", lang))
-            else:
+    # Issued under the logged-in user's name: only a role that may issue, and only a city snapshot.
+    if access.can(user, access.ISSUE_BRIEFING) and scope is None:
+        with st.form("issue"):
+            st.markdown(f"**{t('brief_issue_title', lang)}**")
+            issuer = user.display_name or user.login
+            st.caption(t("brief_issue_as", lang, name=issuer, login=user.login))
+            if st.form_submit_button(t("brief_issue_button", lang), disabled=font_problem is not None):
                 issued = store.issue(snapshot, issuer, lang=lang)
+                audit.record(database_path(), audit.BRIEFING_ISSUED, user=user, object=issued.id, scope=scope,
+                             details={"as_of": snapshot["as_of"], "snapshot_sha256": sha, "lang": lang})
                 st.success(t("brief_issued_ok", lang, id=issued.id, sha=sha[:16]))
     st.subheader(t("brief_preview", lang))
     _preview(compose_briefing(snapshot, lang, with_charts=font_problem is None))
 
 with bulletin_tab:
-    bulletin = _bulletin(version, view.as_of)
+    bulletin = _bulletin(version, scope, view.as_of)
     bulletin_sha = snapshot_sha256(bulletin)
     st.caption(t("brief_footer_sha", lang, sha=bulletin_sha))
     _downloads(_files("bulletin", bulletin_sha, bulletin, lang, stamp_at, charts=font_problem is None),
@@ -113,8 +120,10 @@ with bulletin_tab:
     _preview(compose_bulletin(bulletin, lang))
 
 with issued_tab:
-    issued_list = store.list_issued()
-    if not issued_list:
+    issued_list = store.list_issued() if scope is None else []
+    if scope is not None:       # issued briefings are city-wide: not a district account's to read
+        st.info(t("brief_issued_city_only", lang))
+    elif not issued_list:
         st.info(t("brief_issued_none", lang))
     else:
         st.dataframe(pd.DataFrame({
@@ -133,7 +142,7 @@ with issued_tab:
             st.caption(t("brief_reopened", lang, same=t("cci_yes" if same else "cci_no", lang)))
         _downloads({fmt: issued.file(fmt) for fmt in FORMATS}, f"sitrep_briefing_issued_{issued.id}", "issued")
         if st.toggle(t("brief_compare", lang), key="brief_compare"):
-            current, _ = _snapshot(version, pd.Timestamp(issued.meta["as_of"]))
+            current, _ = _snapshot(version, scope, pd.Timestamp(issued.meta["as_of"]))
             differences = store.compare(issued.snapshot, current)
             if not differences:
                 st.success(t("brief_compare_same", lang, sha=snapshot_sha256(current)[:16]))

@@ -161,7 +161,7 @@ with st.expander(f"{t('cases_retest_list', lang)} · {t('rows_behind', lang)}"):
         t("cases_col_deadline", lang): ui.when(rows["deadline"]),
         t("cases_col_hours_overdue", lang): rows["hours_overdue"].round(1),
     })
-    ui.table(shown, "case_retest_missing", view, key="cases-csv-retest")
+    ui.people_table("CASE-RETEST", rows, shown, "case_retest_missing", view, key="cases-csv-retest")
 
 # --- by district -------------------------------------------------------------------------------
 with st.expander(t("cci_by_district", lang)):
@@ -172,7 +172,8 @@ with st.expander(t("cci_by_district", lang)):
                  .merge(outcome_all, on="district_code", how="left"))
     merged = merged[merged["district_code"].notna()] if merged["district_code"].notna().any() else merged
     shown = pd.DataFrame({
-        t("district", lang): merged["district_code"].map(NAMES).fillna(t("cci_city_row", lang)),
+        t("district", lang): merged["district_code"].map(NAMES).fillna(t("cci_city_row", lang) if ui.reading_scope() is None
+                                                              else t("scope_total", lang)),
         label("CASE-NEW", "new_confirmed"): merged["new_confirmed"],
         label("CASE-NEW", "new_asymptomatic"): merged["new_asymptomatic"],
         label("CASE-SOCIAL", "new_social"): merged["new_social"].fillna(0).astype(int),

@@ -80,7 +80,7 @@ with st.expander(f"{t('con_overdue_list', lang)} · {t('rows_behind', lang)}", e
         t("field_status", lang): items["status"].map(statuses).fillna(items["status"]),
         t("field_late", lang): lateness_texts(items, view.as_of, lang),
     })
-    ui.table(shown, "con_transfer_overdue", view, key="contacts-csv-overdue")
+    ui.people_table("CON-TRANSFER", items, shown, "con_transfer_overdue", view, key="contacts-csv-overdue")
 
 # --- centralized vs home ----------------------------------------------------------------------------
 st.subheader(metric_name("CON-MODE"))

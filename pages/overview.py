@@ -65,7 +65,7 @@ elif items.empty:
 else:
     shown = pd.DataFrame({
         t("rule", lang): items["rule_id"] + " " + items["name_zh" if lang == "zh" else "name_en"],
-        t("district", lang): items["district_name_zh" if lang == "zh" else "district_name_en"].fillna(t("whole_city", lang)),
+        t("district", lang): items["district_name_zh" if lang == "zh" else "district_name_en"].fillna(ui.whole_city_label(lang)),
         t("round", lang): items["round_id"].fillna(""),
         t("value", lang): red_item_values(items, lang),
         t("threshold", lang): [format_threshold(v, u, lang) for v, u in zip(items["threshold"], items["threshold_unit"])],
@@ -77,7 +77,7 @@ else:
     # Drill-through: the rows behind any red item, so nobody has to take a number on faith.
     labels = [f"{r.rule_id} · {r.district_name_zh if lang == 'zh' else r.district_name_en}"
               + (f" · {r.round_id}" if isinstance(r.round_id, str) else "")
-              if isinstance(r.district_code, str) else f"{r.rule_id} · {t('whole_city', lang)}"
+              if isinstance(r.district_code, str) else f"{r.rule_id} · {ui.whole_city_label(lang)}"
               for r in items.itertuples()]
     picked = st.selectbox(t("rows_behind", lang), [None] + list(range(len(items))), key="red_item",
                           format_func=lambda i: "—" if i is None else labels[i])

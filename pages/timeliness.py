@@ -100,6 +100,7 @@ for column, (text, field, unit) in zip(
     ui.kpi(column, text, "SCR-ARRIVAL", None if row is None else row[field], unit, view=view)
 ui.table(ui.readable(arrival, view, "SCR-ARRIVAL"), "SCR-ARRIVAL", view, key="timeliness-scr-arrival-csv")
 with st.expander(f"{t('arrivals_unregistered', lang)} · {t('rows_behind', lang)}"):
-    ui.table(ui.readable(ui.query_frame("details/scr_arrival_unregistered", view), view), "scr_arrival_unregistered", view,
-             key="timeliness-scr-arrival-items-csv")
+    unregistered = ui.query_frame("details/scr_arrival_unregistered", view)
+    ui.people_table("SCR-ARRIVAL", unregistered, ui.readable(unregistered, view), "scr_arrival_unregistered", view,
+                    key="timeliness-scr-arrival-items-csv")
 ui.definition("SCR-ARRIVAL", view)

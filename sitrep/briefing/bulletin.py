@@ -15,7 +15,7 @@ import pandas as pd
 from sitrep import registry
 from sitrep import settings as settings_module
 from sitrep.briefing.snapshot import CADENCE_COLUMNS, ROUND_COLUMNS, plain, records, stamp
-from sitrep.db import dataset_info
+from sitrep.db import dataset_info, scope_of
 from sitrep.queries import run_metric
 
 SCHEMA = "sitrep-bulletin/1"
@@ -34,7 +34,9 @@ def build_bulletin(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> dict:
         m = registry.metric(metric_id)
         rules[metric_id] = {"name_zh": m.name_zh, "name_en": m.name_en, "red_when": m.red_when,
                             "red_when_zh": m.red_when_zh, "source": m.source}
+    scope = scope_of(con)    # a district account's bulletin: its districts only, and says so
     return {
+        **({"scope": list(scope)} if scope is not None else {}),
         "schema": SCHEMA,
         "as_of": stamp(as_of),
         "data_as_of": plain(pd.Timestamp(info["data_as_of"])) if info.get("data_as_of") else None,

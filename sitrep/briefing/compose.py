@@ -62,9 +62,18 @@ class _Words:
     def __init__(self, snapshot: dict, lang: str):
         self.s, self.lang = snapshot, lang
 
+    @property
+    def area(self) -> str:
+        """What the numbers cover: the city, or for a district account's snapshot its districts."""
+        scope = self.s.get("scope")
+        if not scope:
+            return t("brief_area", self.lang)
+        sep = "、" if self.lang == "zh" else ", "
+        return t("brief_area_scope", self.lang, districts=sep.join(self.district(c) for c in scope))
+
     def district(self, code: str | None) -> str:
         if not code:
-            return t("whole_city", self.lang)
+            return t("whole_city" if not self.s.get("scope") else "scope_total", self.lang)
         entry = self.s["districts"].get(code)
         return code if entry is None else entry["name_zh" if self.lang == "zh" else "name_en"]
 
@@ -103,11 +112,12 @@ def _headline(doc: Document, s: dict, w: _Words, lang: str) -> None:
     now, before = s["headline"]["now"], s["headline"]["previous"]
     h = lambda key: _count(now[key], lang)  # noqa: E731
     d = lambda key: _delta(now[key], before[key], "count", lang)  # noqa: E731
-    doc.add(Paragraph(t("brief_headline_cases", lang, as_of=_long_time(s["as_of"], lang),
+    doc.add(Paragraph(t("brief_headline_cases", lang, as_of=_long_time(s["as_of"], lang), area=w.area,
                         confirmed=h("new_confirmed"), d_confirmed=d("new_confirmed"),
                         asymptomatic=h("new_asymptomatic"), d_asymptomatic=d("new_asymptomatic"),
                         social=h("new_social"), active=h("active_cases"), cumulative=h("cumulative_cases"))))
-    doc.add(Paragraph(t("brief_headline_isolation", lang, people=h("people_isolated"), d_people=d("people_isolated"),
+    doc.add(Paragraph(t("brief_headline_isolation", lang, area=w.area, people=h("people_isolated"),
+                        d_people=d("people_isolated"),
                         usage=format_value(now["room_usage"], "share", lang),
                         d_usage=_delta(now["room_usage"], before["room_usage"], "share", lang),
                         high=h("high_risk_areas"), medium=h("medium_risk_areas"), low=h("low_risk_areas"),
@@ -195,7 +205,7 @@ def dispatch_sentences(s: dict, lang: str) -> list[str]:
                              spare=_count(l["spare_rooms"], lang))
                            for l in plan["lenders"])
         if not plan["lenders"]:
-            tail = t("brief_dispatch_none", lang)
+            tail = t("brief_dispatch_none", lang, area=w.area)
         elif plan["need_covered"]:
             tail = t("brief_dispatch_covered", lang, lenders=lenders)
         else:

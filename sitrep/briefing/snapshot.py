@@ -24,7 +24,7 @@ import pandas as pd
 
 from sitrep import registry
 from sitrep import settings as settings_module
-from sitrep.db import dataset_info
+from sitrep.db import dataset_info, scope_of
 from sitrep.queries import run, run_metric
 from sitrep.redlist import EXPLAINING, EXPLAINING_COLUMNS, SECTION_ORDER, red_list
 
@@ -266,7 +266,11 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> dict:
     previous_items = red_list(con, previous)
     usage = run_metric(con, "ISO-USE", as_of=as_of)
     values = settings_module.rule_values()
+    # A district account's cursor reads only its districts (sitrep.db.install_scope): its snapshot
+    # says so, and its text speaks of those districts, not the city. A city snapshot has no "scope".
+    scope = scope_of(con)
     return {
+        **({"scope": list(scope)} if scope is not None else {}),
         "schema": SCHEMA,
         "as_of": stamp(as_of),
         "previous": stamp(previous),

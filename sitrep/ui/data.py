@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sitrep import database_path, queries
+from sitrep import access, database_path, queries
 from sitrep import redlist as redlist_module
 from sitrep.db import VersionedPools, file_version
 from sitrep.frames import scope_row
@@ -101,8 +101,33 @@ def data_version() -> int:
     return st.session_state.get("pinned_version") or current_file_version()
 
 
+def current_user() -> access.User | None:
+    """Who is logged in to this session (sitrep.ui.auth puts them there), or None."""
+    return st.session_state.get("user")
+
+
+def reading_scope() -> tuple[str, ...] | None:
+    """The districts every read of this session is bound to: the logged-in user's (None: the whole
+    city). Only from the session, never from the URL or the view; nobody logged in reads nothing."""
+    user = current_user()
+    if user is None:
+        raise access.AccessDenied("nobody is logged in")
+    return access.scope(user)
+
+
+def whole_city_label(lang: str) -> str:
+    """What the place-less row is called: the whole city, or for a district-bound user the total
+    of their districts (their "city" rows add up only what they may see)."""
+    return t("whole_city" if reading_scope() is None else "scope_total", lang)
+
+
 def reader():
-    """A cursor of this thread on the database version this run reads, building it first if missing."""
+    """A cursor of this thread on the database version this run reads, bound to the session's
+    districts, building the database first if missing."""
+    return _reader(reading_scope())
+
+
+def _reader(scope: tuple[str, ...] | None):
     path = database_path()
     if not path.exists():
         _build_once(str(path))
@@ -110,22 +135,23 @@ def reader():
     pool = _pools().get(path, pinned) if pinned else None
     if pool is None:
         _, pool = _pools().latest(path)
-    return pool.cursor()
+    return pool.cursor(scope)
+
+
+# The scope is part of every cache key: one user's answer is never served to another scope.
+@st.cache_data(max_entries=4000, show_spinner=False)
+def _query_cached(version: int, scope, name: str, params: dict) -> pd.DataFrame:
+    return queries.run(_reader(scope), name, **params)
 
 
 @st.cache_data(max_entries=4000, show_spinner=False)
-def _query_cached(version: int, name: str, params: dict) -> pd.DataFrame:
-    return queries.run(reader(), name, **params)
-
-
-@st.cache_data(max_entries=4000, show_spinner=False)
-def _metric_cached(version: int, metric_id: str, params: dict) -> pd.DataFrame:
-    return queries.run_metric(reader(), metric_id, **params)
+def _metric_cached(version: int, scope, metric_id: str, params: dict) -> pd.DataFrame:
+    return queries.run_metric(_reader(scope), metric_id, **params)
 
 
 @st.cache_data(max_entries=500, show_spinner=False)
-def _red_list_cached(version: int, as_of: pd.Timestamp, district_code, township_code) -> pd.DataFrame:
-    return redlist_module.red_list(reader(), as_of, district_code=district_code, township_code=township_code)
+def _red_list_cached(version: int, scope, as_of: pd.Timestamp, district_code, township_code) -> pd.DataFrame:
+    return redlist_module.red_list(_reader(scope), as_of, district_code=district_code, township_code=township_code)
 
 
 def _params(view: View, params: dict) -> dict:
@@ -165,7 +191,7 @@ def metric_frame(metric_id: str, view: View, **params) -> pd.DataFrame:
     """A registry metric's rows (or, with query=, its drill-through's) for the view."""
     params = _params(view, params)
     try:
-        return _metric_cached(data_version(), metric_id, params)
+        return _metric_cached(data_version(), reading_scope(), metric_id, params)
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang)
         rest = {k: v for k, v in params.items() if k != "query"}
@@ -177,7 +203,7 @@ def query_frame(name: str, view: View, **params) -> pd.DataFrame:
     """The rows of queries/NAME.sql for the view."""
     params = _params(view, params)
     try:
-        return _query_cached(data_version(), name, params)
+        return _query_cached(data_version(), reading_scope(), name, params)
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang)
         return _empty(name, params)
@@ -187,7 +213,7 @@ def red_list_frame(view: View, **place) -> pd.DataFrame:
     """The red list at the view's moment, for the view's place unless another is given."""
     place = {**view.place, **place}
     try:
-        return _red_list_cached(data_version(), view.as_of, place["district_code"], place["township_code"])
+        return _red_list_cached(data_version(), reading_scope(), view.as_of, place["district_code"], place["township_code"])
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang, f"{t('red_list', view.lang)} ({timeout.metric_id}, "
                                         f"queries/{timeout.name}.sql)")
@@ -198,7 +224,7 @@ def reference_frame(name: str, **params) -> pd.DataFrame:
     """Reference rows that do not depend on the view (queries/reference/NAME.sql: district names and
     outlines, a district's townships), read once per data version."""
     try:
-        return _query_cached(data_version(), f"reference/{name}", params)
+        return _query_cached(data_version(), reading_scope(), f"reference/{name}", params)
     except QueryTimeout as timeout:
         say_timeout(timeout, st.session_state.get("lang", "zh"))
         return _empty(f"reference/{name}", params)

@@ -15,7 +15,8 @@ import streamlit as st
 from sitrep import PROJECT_ROOT
 from sitrep.db import dataset_info
 from sitrep.i18n import t
-from sitrep.ui.data import data_version, districts_frame, pin_version, reader, townships_frame
+from sitrep.ui.data import (data_version, districts_frame, pin_version, reader, reading_scope, townships_frame,
+                            whole_city_label)
 
 @dataclass(frozen=True)
 class View:
@@ -45,9 +46,23 @@ def chosen_language() -> str:
     return lang if lang in ("zh", "en") else "zh"
 
 
+def _refuse_places_out_of_scope(qp, lang: str) -> None:
+    """A link naming a district or township outside the user's districts is refused outright: the
+    page says so and stops before reading anything (not quietly shown the user's own total)."""
+    allowed = reading_scope()
+    if allowed is None:
+        return
+    for key in ("district", "township"):
+        place = qp.get(key)
+        if place and place[:6] not in allowed:
+            st.error(t("out_of_scope", lang, place=place, districts="、".join(allowed)))
+            st.stop()
+
+
 def controls() -> View:
     """Sidebar controls, initialised from the URL and written back to it, so a copied link
     reproduces the exact view. Called once per run, from app.py, before the page."""
+    _refuse_places_out_of_scope(st.query_params, chosen_language())
     pin_version()
     con = reader()
     info = dataset_info(con)
@@ -78,8 +93,9 @@ def controls() -> View:
         names = dict(zip(districts["district_code"], districts["name_zh" if lang == "zh" else "name_en"]))
         if state["district"] not in names:
             state["district"] = ""
+        everywhere = whole_city_label(lang)    # read here: a widget's format_func runs outside the page run too
         district = st.selectbox(t("district", lang), [""] + list(names), key="district",
-                                format_func=lambda c: names.get(c, t("whole_city", lang)))
+                                format_func=lambda c: names.get(c, everywhere))
         township = ""
         if district:
             towns = townships_frame(district)

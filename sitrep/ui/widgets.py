@@ -7,13 +7,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sitrep import registry
+from sitrep import access, audit, database_path, registry
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
 from sitrep.frames import head_rows, is_red
 from sitrep.i18n import column_key, name_of, t
 from sitrep.settings import current as current_settings
-from sitrep.ui.data import district_names
+from sitrep.ui.data import current_user, district_names, reading_scope, whole_city_label
 from sitrep.ui.view_state import View
 
 
@@ -94,17 +94,37 @@ def format_delta(delta, unit: str) -> str:
     return f"{delta:+,.1f}"
 
 
-def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, height: int | None = None) -> None:
+def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, height: int | None = None,
+          display: pd.DataFrame | None = None) -> None:
     """A table with its CSV download (UTF-8 with BOM, stamped with the as-of time). The page shows
-    at most `display_row_limit` rows (settings.toml) and says so when it cuts; the CSV holds all."""
-    shown, total = head_rows(frame, current_settings()["display_row_limit"].value)
+    at most `display_row_limit` rows (settings.toml) and says so when it cuts; the CSV holds all.
+    `display`, when given, is what the page shows instead of `frame` (same rows): a list's masked
+    people columns are shown, never downloaded."""
+    shown, total = head_rows(frame if display is None else display, current_settings()["display_row_limit"].value)
     st.dataframe(shown, hide_index=True, width="stretch", height=height or "auto")
     label = t("download_csv", view.lang)
     if len(shown) < total:
         st.caption(t("rows_cut", view.lang, shown=f"{len(shown):,}", total=f"{total:,}"))
         label = t("download_all_csv", view.lang, total=f"{total:,}")
-    st.download_button(f"⬇ {label}", data=csv_bytes(frame),
-                       file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}")
+    user = current_user()
+    if access.can(user, access.EXPORT):
+        st.download_button(f"⬇ {label}", data=audited_csv(frame, name, view, user),
+                           file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}",
+                           on_click="ignore")
+
+
+def audited_csv(frame: pd.DataFrame, name: str, view: View, user):
+    """The CSV of `frame`, made when the button is clicked, and that export written to the audit
+    log: which table or metric, the scope, how many rows, at which as-of."""
+    scope = reading_scope()
+    database = database_path()
+
+    def make() -> bytes:
+        data = csv_bytes(frame)
+        audit.record(database, audit.EXPORT, user=user, object=name, scope=scope,
+                     details={"rows": len(frame), "as_of": f"{view.as_of:%Y-%m-%d %H:%M}", "format": "csv"})
+        return data
+    return make
 
 
 def readable(frame: pd.DataFrame, view: View, metric_id: str | None = None) -> pd.DataFrame:
@@ -113,7 +133,7 @@ def readable(frame: pd.DataFrame, view: View, metric_id: str | None = None) -> p
     out = frame.copy()
     if "district_code" in out.columns:
         out.insert(out.columns.get_loc("district_code") + 1, "district_name",
-                   out["district_code"].map(district_names(view)).fillna(t("whole_city", view.lang)))
+                   out["district_code"].map(district_names(view)).fillna(whole_city_label(view.lang)))
     own = registry.column_labels(metric_id, view.lang) if metric_id else {}
     return out.rename(columns={c: own[c] if c in own else t(column_key(c), view.lang)
                                for c in out.columns if c in own or column_key(c)})

@@ -1,0 +1,18 @@
+-- The people behind a drill-through list of cases (CASE-RETEST's missing re-tests): name,
+-- ID-card number and phone of the cases $case_ids. Read only to be masked on the page, or shown in
+-- full to a permitted user who gave a reason (sitrep.reveal; every reveal audited).
+
+with wanted as (
+    select case_id, person_id
+    from cases
+    where list_contains($case_ids, case_id)
+),
+
+named as (
+    select w.case_id, p.full_name, p.id_card_number, p.phone
+    from wanted w
+    join persons p on p.person_id = w.person_id
+)
+
+select * from named
+order by case_id
