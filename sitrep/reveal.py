@@ -40,8 +40,16 @@ PEOPLE_LISTS: dict[str, PeopleList] = {p.rule_id: p for p in (
                "arrival_id"),
 )}
 
-# Reasons a user picks from (sitrep/words: reveal_reason_KEY), plus free text.
-REVEAL_REASONS = ("transfer_follow_up", "contact_tracing", "retest_follow_up", "arrival_registration", "other")
+# Reasons a user picks from, and their words (sitrep/words/access.toml), plus free text.
+REVEAL_REASONS = {
+    "transfer_follow_up": "reveal_reason_transfer_follow_up",
+    "contact_tracing": "reveal_reason_contact_tracing",
+    "retest_follow_up": "reveal_reason_retest_follow_up",
+    "arrival_registration": "reveal_reason_arrival_registration",
+    "other": "reveal_reason_other",
+}
+# The people's columns beside a list's id, and their headers' words.
+PEOPLE_HEADERS = {"full_name": "field_full_name", "id_card_number": "field_id_card_number", "phone": "field_phone"}
 MIN_DETAIL_CHARS = 4     # the free text: at least a few characters, so "x" is not a reason
 
 

@@ -4,13 +4,13 @@ downloads, issues a briefing into the briefings folder, and re-opens and compare
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from sitrep import PROJECT_ROOT
+from sitrep import PROJECT_ROOT, audit
 from sitrep.briefing import store
 from sitrep.briefing.fonts import cjk_font
 from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
 from sitrep.personal import PERSONAL_COLUMNS
 from sitrep.queries import run_metric
-from tests.login import app_test
+from tests.login import account_of, app_test
 
 APP = str(PROJECT_ROOT / "app.py")
 AS_OF = pd.Timestamp("2022-07-24 18:00")
@@ -53,15 +53,20 @@ def test_briefing_page_previews_issues_reopens_and_compares(demo_db_path, demo, 
     for frame in at.dataframe:
         assert not PERSONAL & {str(c) for c in frame.value.columns}
 
-    # Issue it, as 值班员 王五.
-    at.text_input(key="brief_issuer").input("值班员 王五")
+    # Issue it: under the logged-in duty officer's name (no name to type), and audited.
+    user = account_of("duty_officer")
+    assert not at.text_input          # the issuer is who is logged in
+    issued_before = len(audit.entries(demo_db_path, event=audit.BRIEFING_ISSUED))
     at.button[0].click()
     at.run()
     assert not at.exception, at.exception
     issued = store.list_issued()
-    assert len(issued) == 1 and issued[0].meta["issued_by"] == "值班员 王五"
+    assert len(issued) == 1 and issued[0].meta["issued_by"] == user.display_name
     assert issued[0].meta["snapshot_sha256"] == sha
     assert any(issued[0].id in s.value for s in at.success)
+    entries = audit.entries(demo_db_path, event=audit.BRIEFING_ISSUED)
+    assert len(entries) == issued_before + 1
+    assert entries.iloc[0]["login"] == user.login and entries.iloc[0]["object"] == issued[0].id
 
     # The issued tab re-opens it exactly as issued and finds today's data the same for that moment.
     at.toggle(key="brief_compare").set_value(True)

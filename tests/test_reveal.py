@@ -74,4 +74,4 @@ def test_a_reveal_needs_a_listed_reason_and_a_few_words():
     assert check_reason("other", "") == "reveal_detail_missing"
     assert check_reason("other", " ab ") == "reveal_detail_missing"
     assert check_reason("because", "a long enough detail") == "reveal_reason_missing"
-    assert check_reason(REVEAL_REASONS[0], "工单 2022-0724-17") is None
+    assert check_reason(next(iter(REVEAL_REASONS)), "工单 2022-0724-17") is None

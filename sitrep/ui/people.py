@@ -40,8 +40,8 @@ def people_table(rule_id: str, items: pd.DataFrame, shown: pd.DataFrame, name: s
     revealed = _revealed_ids(rule_id)
     named = reveal.with_people(items[[plist.id_column]], people, plist, revealed)
     display = shown.copy()
-    for offset, column in enumerate(("full_name", "id_card_number", "phone"), start=1):
-        display.insert(offset, t(f"field_{column}", lang), named[column].to_numpy())
+    for offset, (column, words) in enumerate(reveal.PEOPLE_HEADERS.items(), start=1):
+        display.insert(offset, t(words, lang), named[column].to_numpy())
     table(shown, name, view, key=key, display=display)
     _reveal_controls(rule_id, plist, ids, revealed, view)
 
@@ -64,8 +64,8 @@ def _reveal_controls(rule_id: str, plist: reveal.PeopleList, ids: pd.Series, rev
         return
     with st.popover(t("reveal_open", lang)):
         with st.form(f"reveal-{rule_id}", clear_on_submit=False):
-            reason = st.selectbox(t("reveal_reason", lang), reveal.REVEAL_REASONS,
-                                  format_func=lambda r: t(f"reveal_reason_{r}", lang))
+            reason = st.selectbox(t("reveal_reason", lang), list(reveal.REVEAL_REASONS),
+                                  format_func=lambda r: t(reveal.REVEAL_REASONS[r], lang))
             detail = st.text_input(t("reveal_detail", lang), max_chars=200)
             go = st.form_submit_button(t("reveal_submit", lang, rows=len(ids)))
         if go:
@@ -75,7 +75,7 @@ def _reveal_controls(rule_id: str, plist: reveal.PeopleList, ids: pd.Series, rev
                 return
             minutes = int(current_settings()["reveal_minutes"].value)
             wanted = frozenset(int(i) for i in ids.dropna())
-            why = f"{t(f'reveal_reason_{reason}', 'zh')}：{detail.strip()}"
+            why = f"{t(reveal.REVEAL_REASONS[reason], lang)}: {detail.strip()}"
             audit.record(database_path(), audit.REVEAL, user=user, object=f"{rule_id} {plist.query}",
                          scope=reading_scope(),
                          details={"rule_id": rule_id, "as_of": f"{view.as_of:%Y-%m-%d %H:%M}",
