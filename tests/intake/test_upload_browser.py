@@ -55,8 +55,7 @@ def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path
 
         page.locator("input[type=file]").set_input_files(str(good))
         expect(page.get_by_text("校验通过：1 行（gb18030）")).to_be_visible(timeout=60_000)
-        page.get_by_label("导入人（记入导入日志）").fill("值班员甲")
-        page.get_by_label("导入人（记入导入日志）").press("Enter")
+        expect(page.get_by_text("导入人：demo-duty").first).to_be_visible()   # who is logged in, not a typed name
         page.get_by_role("button", name="导入到“密接与次密接”").click()
         expect(page.get_by_text("已导入 密接_0806.csv")).to_be_visible(timeout=60_000)
         # The page now reads the new file: the data reach the transfer time just loaded.
@@ -65,7 +64,7 @@ def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path
         assert page.locator("[data-testid='stException']").count() == 0
         browser.close()
     log = import_log(db)[["imported_by", "via", "file_name", "status", "rows_inserted"]]
-    # Newest first: the good file, and the bad one the page refused (logged before a name was given).
-    assert log.values.tolist() == [["值班员甲", "upload", "密接_0806.csv", "applied", 1],
-                                   ["", "upload", "密接_bad.csv", "rejected", 0]]
+    # Newest first: the good file, and the bad one the page refused, both under the logged-in account.
+    assert log.values.tolist() == [["demo-duty", "upload", "密接_0806.csv", "applied", 1],
+                                   ["demo-duty", "upload", "密接_bad.csv", "rejected", 0]]
     assert query(db, "select count(*) as n from contacts where contact_id = 990001")["n"].iloc[0] == 1
