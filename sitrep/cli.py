@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from sitrep import cli_common, database_path
-from sitrep.cli_common import DEFAULT_DB_HELP, existing_database
+from sitrep import access, cli_common, database_path
+from sitrep.cli_common import DEFAULT_DB_HELP, acting, existing_database
 
 DEFAULT_SEED = 20220713
 
@@ -86,6 +86,7 @@ def _import(args: argparse.Namespace) -> int:
               "place 请先创建或换一个位置", file=sys.stderr)
         return 2
     db = existing_database(args.db)
+    by = args.by if args.check_only else acting(db, args.by, access.IMPORT_DATA, f"import into {table}")
     data = path.read_bytes()
     try:
         if args.check_only:
@@ -95,7 +96,7 @@ def _import(args: argparse.Namespace) -> int:
             finally:
                 con.close()
         else:
-            outcome = import_file(db, data, path.name, table, by=args.by, via="cli",
+            outcome = import_file(db, data, path.name, table, by=by, via="cli",
                                   ignore_extra=args.ignore_extra_columns)
     except duckdb.Error as error:
         # A database error the checks did not foresee: a report row like any other problem (the
@@ -142,13 +143,14 @@ def _watch(args: argparse.Namespace) -> int:
         print(f"watch: {error}", file=sys.stderr)
         return 2
     db = existing_database(args.db) if args.once else (Path(args.db) if args.db else database_path())
+    by = acting(db, args.by, access.IMPORT_DATA, f"watch {folder}", via="watch")
 
     def told(done) -> None:
         print(done.line(), flush=True)
 
     try:
         if args.once:
-            handled = watch.once(folder, db, by=args.by, told=told)
+            handled = watch.once(folder, db, by=by, told=told)
             return 1 if any(h.result in ("rejected", "refused", "error") for h in handled) else 0
         stop = threading.Event()
 
@@ -161,7 +163,7 @@ def _watch(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGINT, stopping)
         signal.signal(signal.SIGTERM, stopping)
         print(f"watching 监视 {folder} → {db} every {watch.poll_seconds():g} s (Ctrl-C stops 停止)", flush=True)
-        watch.watch(folder, db, by=args.by, stop=stop, told=told,
+        watch.watch(folder, db, by=by, stop=stop, told=told,
                     waiting=lambda text: print(text, file=sys.stderr, flush=True))
         print("stopped 已停止", flush=True)
         return 0
@@ -215,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
                       "testing_progress_reports, testing_tubes, testing_samples, risk_areas, investigations, "
                       "screening_tasks (or its Chinese name)")
     load.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
-    load.add_argument("--by", help="who is importing, for the import log (default $SITREP_OPERATOR or the login name)")
+    load.add_argument("--by", help="who is importing, for the import and audit logs (default $SITREP_OPERATOR or the "
+                                    "operating-system user; an account's role must allow importing)")
     load.add_argument("--check-only", action="store_true", help="check and count, write nothing")
     load.add_argument("--ignore-extra-columns", action="store_true",
                       help="skip columns the table does not have (default: reject the file, naming them)")
@@ -228,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
                                          "its report. The same bytes are never applied twice. See docs/intake.md.")
     watcher.add_argument("folder", help="the drop folder")
     watcher.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
-    watcher.add_argument("--by", default="watch", help="who imports, for the import log (default: watch)")
+    watcher.add_argument("--by", help="who imports, for the import and audit logs (default $SITREP_OPERATOR or the "
+                                       "operating-system user; an account's role must allow importing)")
     watcher.add_argument("--once", action="store_true",
                          help="handle what is in the folder now and exit (status 1 if a file was refused)")
     watcher.set_defaults(func=_watch)

@@ -44,3 +44,31 @@ def as_of(con, text: str | None) -> pd.Timestamp:
         except ValueError:
             raise SystemExit(f"--as-of: not a date and time: {text!r} (use e.g. '2022-07-28 18:00')")
     return pd.Timestamp(dataset_info(con)["data_as_of"])
+
+
+def acting(db: Path, by: str | None, permission: str, what: str, via: str = "cli") -> str:
+    """Who a command that changes data or issues something acts as, checked against the role table.
+
+    `--by` names them, else $SITREP_OPERATOR, else the operating-system user (logged as the actor).
+    When that name is a Sitrep account, its role must allow `permission` and the account must be
+    enabled; a refusal is audited and stops the command. A name without an account is the server's
+    operator: whoever can run commands on the server can already read and replace its files, so
+    the shell is the boundary there, and the audit log and import log keep the name."""
+    import getpass
+    import os
+
+    from sitrep import access, audit, users
+
+    name = by or os.environ.get("SITREP_OPERATOR") or getpass.getuser()
+    try:
+        known = users.account(db, name) is not None
+    except users.UserError:                 # no such account (or not a login at all): the operator
+        known = False
+    user = users.user(db, name)
+    disabled = known and user is None
+    if disabled or (user is not None and not access.can(user, permission)):
+        audit.record(db, audit.ACCESS_REFUSED, user=user or name, object=what, via=via, outcome=audit.REFUSED,
+                     details={"permission": permission, "reason": "disabled" if disabled else "role"})
+        why = "is disabled" if disabled else f"is a {user.role}, whose role may not {permission.replace('_', ' ')}"
+        raise SystemExit(f"{what}: the account {name} {why} (sitrep.access); nothing was done")
+    return name

@@ -3,6 +3,7 @@ the query layer's, every red item is in the text, the same as-of gives the same 
 same files, DOCX and PDF open with the expected text and pages, an issued briefing re-opens
 exactly as issued, and late data shows up when it is compared with today's data."""
 
+import getpass
 import io
 import json
 import os
@@ -18,7 +19,7 @@ import pandas as pd
 import pypdf
 import pytest
 
-from sitrep import PROJECT_ROOT
+from sitrep import PROJECT_ROOT, audit
 from sitrep.briefing import store
 from sitrep.briefing.bulletin import build_bulletin
 from sitrep.briefing.compose import compose_briefing, compose_bulletin, red_item_lines, source_text, stamp_line
@@ -367,5 +368,12 @@ def test_briefing_command_writes_markdown_and_pdf_and_issues(demo_db_path, snaps
     issue_id = listed.stdout.split("\t")[0]
     compared = _cli("briefing", "--db", str(demo_db_path), "--compare", issue_id, env=env)
     assert compared.returncode == 0 and "0 values differ" in compared.stdout
-    refused = _cli("briefing", "--db", str(demo_db_path), "--issue")
-    assert refused.returncode != 0 and "--by" in refused.stderr
+    # An account whose role may not issue is refused (and audited); without --by, the operating-system
+    # user issues it, under that name.
+    refused = _cli("briefing", "--db", str(demo_db_path), "--as-of", "2022-07-24 18:00", "--issue", "--by",
+                   "demo-analyst", env=env)
+    assert refused.returncode != 0 and "analyst" in refused.stderr and "nothing was done" in refused.stderr
+    assert audit.entries(demo_db_path, event=audit.ACCESS_REFUSED, login="demo-analyst").shape[0] >= 1
+    by_os_user = _cli("briefing", "--db", str(demo_db_path), "--as-of", "2022-07-24 18:00", "--issue", env=env)
+    assert by_os_user.returncode == 0, by_os_user.stderr
+    assert getpass.getuser() in _cli("briefing", "--list", env=env).stdout

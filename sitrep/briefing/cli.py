@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from sitrep import cli_common
+from sitrep import access, audit, cli_common, users
 from sitrep.cli_common import DEFAULT_DB_HELP
 
 
@@ -24,7 +24,8 @@ def add_parsers(sub) -> None:
     _common(brief)
     brief.add_argument("--issue", action="store_true", help="issue it: keep its snapshot and files under "
                        "data/briefings/ (or $SITREP_BRIEFINGS_DIR)")
-    brief.add_argument("--by", help="who issues it (with --issue)")
+    brief.add_argument("--by", help="who issues it (with --issue; default $SITREP_OPERATOR or the operating-system "
+                                     "user; an account's role must allow issuing)")
     brief.add_argument("--list", action="store_true", help="list the issued briefings")
     brief.add_argument("--reopen", metavar="ID", help="write an issued briefing exactly as issued")
     brief.add_argument("--compare", metavar="ID", help="compare an issued briefing with today's data at its as-of")
@@ -93,12 +94,14 @@ def _briefing(args: argparse.Namespace) -> int:
     built = time.perf_counter() - started
     sha = snapshot_sha256(snapshot)
     if args.issue:
-        if not args.by:
-            raise SystemExit("--issue needs --by NAME: who issues the briefing")
+        db = cli_common.existing_database(args.db)
+        by = cli_common.acting(db, args.by, access.ISSUE_BRIEFING, "issue the briefing")
         try:
-            issued = store.issue(snapshot, args.by, lang=args.lang)
+            issued = store.issue(snapshot, by, lang=args.lang)
         except FontMissing as error:
             raise SystemExit(str(error))
+        audit.record(db, audit.BRIEFING_ISSUED, user=users.user(db, by) or by, object=issued.id, via="cli",
+                     details={"as_of": snapshot["as_of"], "snapshot_sha256": sha, "lang": args.lang})
         print(f"issued {issued.id} (snapshot SHA-256 {sha}) in {issued.path}", file=sys.stderr)
         if args.out:
             _write(issued.file(args.format), args.format, args.out, "")

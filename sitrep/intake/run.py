@@ -39,7 +39,7 @@ from typing import Callable
 import duckdb
 import pandas as pd
 
-from sitrep import opstore
+from sitrep import audit, opstore, users
 from sitrep.db import connect_read
 from sitrep.intake import files, specs
 from sitrep.intake.merge import Counts, Staged
@@ -187,8 +187,22 @@ def log_refusal(db: Path | str, outcome: Outcome, by: str, via: str, started: fl
     """Log a refused file in the operational store (the database is not touched); its import number."""
     fields = _log_fields(outcome, started if started is not None else time.perf_counter())
     fields["status"] = "rejected"
-    return opstore.add_import(db, imported_by=by, via=via, file_name=outcome.file_name, table_name=outcome.table,
-                              **fields)
+    import_id = opstore.add_import(db, imported_by=by, via=via, file_name=outcome.file_name, table_name=outcome.table,
+                                   **fields)
+    _audit(db, outcome, by, via, import_id)
+    return import_id
+
+
+def _audit(db: Path | str, outcome: Outcome, by: str, via: str, import_id: int | None) -> None:
+    """Every import and refusal in the audit log too (issue 12), under the account named `by`
+    when there is one (its role kept), else the name as given (an operating-system user)."""
+    account = users.user(db, by) if by else None
+    audit.record(db, audit.IMPORT, user=account or by, object=outcome.table, via=via,
+                 outcome=audit.OK if outcome.status == "applied" else audit.REFUSED,
+                 details={"file": outcome.file_name, "sha256": outcome.sha256 or "", "import_id": import_id,
+                          "status": outcome.status, "rows_in_file": outcome.rows_in_file,
+                          "inserted": outcome.counts.inserted, "updated": outcome.counts.updated,
+                          "problems": len(outcome.problems)})
 
 
 def _file_identity(path: Path) -> str:
@@ -256,6 +270,7 @@ def import_file(db: Path | str, data: bytes, name: str, table: str, by: str | No
         return outcome
     outcome = _apply(db, outcome, checked, by, via, started, step)
     outcome.seconds = time.perf_counter() - started
+    _audit(db, outcome, by, via, outcome.import_id)
     step("done", 1.0)
     return outcome
 
