@@ -28,7 +28,7 @@ def headline_at(h: registry.Headline, at: pd.Timestamp):
 headlines = registry.headlines("overview")
 columns = st.columns(len(headlines))
 for column, h in zip(columns, headlines):
-    label = h.card(lang)
+    label = ui.scoped_label(h.card(lang), lang)
     if h.metric == "TEST-ROUND":  # the latest active round: its progress and its clock
         rounds = ui.metric_frame(h.metric, view)
         city_rounds = rounds[rounds["district_code"].isna()] if not view.district_code else \

@@ -73,6 +73,8 @@ def test_a_district_officer_sees_only_their_district_on_every_page(on_demo, page
     texts, frames = _text_of(at)
     assert frames or at.metric or len(texts) > 3, f"{page} showed nothing to check"
     assert _others_named(texts, frames) == []
+    # Their totals are their districts', and say so: no card calls itself the city's.
+    assert not [m.label for m in at.metric if m.label.startswith("全市")]
     # The page did show 江北 (it is not empty for the wrong reason).
     shown = " ".join(texts) + " ".join(f.to_string() for f in frames)
     assert "江北" in shown or JIANGBEI in shown or page.endswith(("testing.py", "briefing.py", "data.py"))

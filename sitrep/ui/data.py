@@ -121,6 +121,15 @@ def whole_city_label(lang: str) -> str:
     return t("whole_city" if reading_scope() is None else "scope_total", lang)
 
 
+def scoped_label(text: str, lang: str) -> str:
+    """A city-wide label (全市隔离房间使用率, City room usage) as a district-bound user reads it:
+    their districts' (辖区隔离房间使用率), since their numbers add up only their districts."""
+    city, mine = t("card_city_prefix", lang), t("card_scope_prefix", lang)
+    if reading_scope() is None or not text.startswith(city):
+        return text
+    return mine + text[len(city):]
+
+
 def reader():
     """A cursor of this thread on the database version this run reads, bound to the session's
     districts, building the database first if missing."""
