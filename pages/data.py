@@ -2,8 +2,9 @@
 import log, what the database holds, every table and every metric as a CSV snapshot stamped with
 its as-of, and the settings in force.
 
-Personal tables (sitrep.personal: `persons`, with names, ID-card numbers, phones) are never offered:
-no role system exists yet."""
+Personal tables (sitrep.personal: `persons`, with names, ID-card numbers, phones) are never offered.
+The import section is for roles that may import, downloads for roles that may export (sitrep.access);
+what a district officer sees is their districts' (every read goes through their scoped cursor)."""
 
 import dataclasses
 import hashlib

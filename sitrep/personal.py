@@ -4,7 +4,8 @@ and phones (queries/schema/02_people.sql keeps them in `persons` and only there)
 Nothing personal leaves the application: the Data page does not offer a personal table, a CSV
 export refuses a frame with a personal column (sitrep.export), intake sends these columns to
 `persons` and masks them in its problem reports (sitrep.intake), and the tests check pages,
-briefings and exports against the same sets. No role system exists yet that could allow more.
+briefings and exports against the same sets. The only way to see them is sitrep.reveal: a
+drill-through list's people, masked, revealed to a permitted role for a reason, audited.
 """
 
 from __future__ import annotations
