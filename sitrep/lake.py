@@ -105,21 +105,33 @@ def _folder_size(path: Path) -> int:
 def export(db: Path | str, out: Path | str, threads: int | None = None) -> ExportResult:
     """Write the database at `db` to the lake at `out` (created if missing), rewriting only the
     tables whose content changed, and switching readers to the new lake in one rename."""
-    started = time.perf_counter()
-    db, out = Path(db), Path(out)
+    db = Path(db)
     if not db.exists():
         raise FileNotFoundError(f"no database at {db}")
+    con = duckdb.connect(":memory:")
+    try:
+        if threads:
+            con.execute(f"set threads = {int(threads)}")
+        con.execute("attach $path as src (read_only)", {"path": str(db)})
+        con.execute("use src")
+        source = {"path": str(db.resolve()), "sha256": file_sha256(db), "bytes": db.stat().st_size}
+        return export_connection(con, out, source)
+    finally:
+        con.close()
+
+
+def export_connection(con: duckdb.DuckDBPyConnection, out: Path | str,
+                      source: dict[str, Any] | None = None) -> ExportResult:
+    """Write the tables of `con`'s current database to the lake at `out` (see export); `source`
+    describes where they come from, for the manifest."""
+    from sitrep.db import table_names
+
+    started = time.perf_counter()
+    out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     previous = read_manifest(out) if (out / MANIFEST).exists() else None
     before = previous["tables"] if previous else {}
-
-    con = duckdb.connect(":memory:")
     con.execute("set enable_progress_bar = false")
-    if threads:
-        con.execute(f"set threads = {int(threads)}")
-    con.execute("attach $path as src (read_only)", {"path": str(db)})
-    con.execute("use src")
-    from sitrep.db import table_names
     tables = [t for t in table_names(con) if t not in NOT_EXPORTED]
     info = dict(con.execute("select key, value from dataset_info").fetchall()) if "dataset_info" in tables else {}
 
@@ -142,12 +154,11 @@ def export(db: Path | str, out: Path | str, threads: int | None = None) -> Expor
             written.append(table)
         entry["bytes"] = _folder_size(out / folder)
         entries[table] = entry
-    con.close()
 
     manifest = {
         "format": FORMAT_VERSION,
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "source": {"path": str(db.resolve()), "sha256": file_sha256(db), "bytes": db.stat().st_size},
+        "source": source,
         "data_as_of": info.get("data_as_of"),
         "dataset_info": info,
         "tables": entries,

@@ -30,6 +30,7 @@ import datetime as dt
 import itertools
 import os
 import shutil
+import tempfile
 import re
 import threading
 from dataclasses import dataclass
@@ -95,12 +96,16 @@ def start_session(master: str | None = "local[2]", app_name: str = "sitrep", con
     require_spark()
     from pyspark.sql import SparkSession
 
+    conf = dict(conf or {})
+    if not remote:
+        # `create database` (register_lake) writes its folder under the warehouse: never the checkout.
+        conf.setdefault("spark.sql.warehouse.dir", str(Path(tempfile.gettempdir()) / "sitrep-spark-warehouse"))
     builder = SparkSession.builder.appName(app_name)
     if remote:
         builder = builder.remote(remote)
     elif master:
         builder = builder.master(master)
-    for key, value in {**SESSION_CONF, **(conf or {})}.items():
+    for key, value in {**SESSION_CONF, **conf}.items():
         if remote and key.startswith("spark.ui"):
             continue
         builder = builder.config(key, value)
