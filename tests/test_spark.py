@@ -10,7 +10,6 @@ The agreement table, metric x engine, is written to artifacts/spark_agreement.md
 from __future__ import annotations
 
 import importlib
-import time
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
@@ -109,16 +108,15 @@ def test_values_are_bound_never_pasted():
 # --- without PySpark or Java ------------------------------------------------------------------
 
 def test_without_pyspark_the_engine_says_what_to_install(monkeypatch):
-    real_import = __builtins__["__import__"] if isinstance(__builtins__, dict) else __builtins__.__import__
-
-    def no_pyspark(name, *args, **kwargs):
-        if name == "pyspark" or name.startswith("pyspark."):
-            raise ImportError("No module named 'pyspark'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr("builtins.__import__", no_pyspark)
+    real_find_spec = spark_engine.importlib.util.find_spec
+    monkeypatch.setattr(spark_engine.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "pyspark" else real_find_spec(name, *a))
     with pytest.raises(spark_engine.SparkUnavailable, match="requirements-spark.txt.*openjdk-17-jre-headless"):
         spark_engine.require_spark()
+    from sitrep.cli import main
+
+    with pytest.raises(SystemExit, match="--engine spark: PySpark is not installed.*requirements-spark.txt"):
+        main(["redlist", "--engine", "spark", "--lake", "somewhere"])
 
 
 def test_without_java_the_engine_says_what_to_install(monkeypatch):

@@ -27,6 +27,7 @@ and Java 17 (Debian: openjdk-17-jre-headless). Without them, `require_spark` say
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import itertools
 import os
 import shutil
@@ -80,10 +81,8 @@ class SparkUnavailable(RuntimeError):
 
 def require_spark() -> None:
     """Raise SparkUnavailable, saying what to install, unless PySpark and a Java runtime are here."""
-    try:
-        import pyspark  # noqa: F401
-    except ImportError as error:
-        raise SparkUnavailable(f"PySpark is not installed: {INSTALL_HINT}") from error
+    if importlib.util.find_spec("pyspark") is None:
+        raise SparkUnavailable(f"PySpark is not installed: {INSTALL_HINT}")
     java_home = os.environ.get("JAVA_HOME")
     if not (java_home and Path(java_home, "bin", "java").exists()) and shutil.which("java") is None:
         raise SparkUnavailable(f"no Java runtime found (java on PATH or $JAVA_HOME): {INSTALL_HINT}")
@@ -258,17 +257,6 @@ def _total_row_always(node: exp.Expression) -> exp.Expression:
 
 
 TRANSFORMS = (_exact_percentile, _double_division, _boundary_datediff, _total_row_always)
-
-
-def translate(text: str) -> str:
-    """DuckDB SQL (one statement, $name parameters) as Spark SQL (:name parameters)."""
-    statements = sqlglot.parse(text, read="duckdb")
-    if len(statements) != 1:
-        raise ValueError(f"expected one statement, got {len(statements)}")
-    tree = statements[0]
-    for transform in TRANSFORMS:
-        tree = tree.transform(transform)
-    return tree.sql(dialect="spark", unsupported_level=ErrorLevel.RAISE, comments=False)
 
 
 def translate_tree(text: str) -> exp.Expression:
