@@ -123,6 +123,11 @@ def spark_type(duckdb_type: str) -> str:
     return SPARK_TYPES[t]
 
 
+# (session, database, table) -> the folder its table reads now: a lake registered again (after a
+# re-export) re-creates only the tables whose folder changed.
+_REGISTERED: dict[tuple[int, str, str], str] = {}
+
+
 def register_lake(spark, lake: Path | str, database: str = SPARK_DATABASE) -> dict[str, Any]:
     """Create the lake's tables (manifest.json) as external Parquet tables in `database` and make
     it the session's current database. Returns the manifest read."""
@@ -130,6 +135,9 @@ def register_lake(spark, lake: Path | str, database: str = SPARK_DATABASE) -> di
     manifest = read_manifest(lake)
     spark.sql(f"create database if not exists {database}")
     for name, entry in manifest["tables"].items():
+        key = (id(spark), database, name)
+        if _REGISTERED.get(key) == str(lake / entry["folder"]):
+            continue
         columns = entry["columns"] + entry["derived"]
         partition_by = entry["partition_by"]
         # Spark wants partition columns last, in partition order.
@@ -143,6 +151,7 @@ def register_lake(spark, lake: Path | str, database: str = SPARK_DATABASE) -> di
                   + f" location '{location}'")
         if partition_by:
             spark.sql(f"alter table {database}.{name} recover partitions")
+        _REGISTERED[key] = str(lake / entry["folder"])
     spark.sql(f"use {database}")
     return manifest
 
