@@ -39,7 +39,7 @@ def _redlist(args: argparse.Namespace) -> int:
         con, data_as_of = _spark_engine(args)
         as_of = cli_common.as_of(None, args.as_of, data_as_of)
     else:
-        if args.lake or args.spark_master or args.spark_remote:
+        if args.lake or args.spark_master or args.spark_remote or args.spark_time_limit:
             raise SystemExit("--lake, --spark-master and --spark-remote go with --engine spark")
         con = cli_common.connect_read(args.db)
         as_of = cli_common.as_of(con, args.as_of)
@@ -74,7 +74,7 @@ def _spark_engine(args: argparse.Namespace):
         spark.require_spark()
         manifest = spark.read_manifest(args.lake)
         engine = spark.SparkEngine.for_lake(args.lake, master=args.spark_master or "local[2]",
-                                            remote=args.spark_remote)
+                                            remote=args.spark_remote, time_limit=args.spark_time_limit)
     except (spark.SparkUnavailable, FileNotFoundError) as error:
         raise SystemExit(f"--engine spark: {error}")
     return engine, manifest.get("data_as_of")
@@ -242,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     red.add_argument("--lake", help="with --engine spark: the lake folder (`python -m sitrep lake export`)")
     red.add_argument("--spark-master", help="with --engine spark: Spark master URL (default local[2])")
     red.add_argument("--spark-remote", help="with --engine spark: a Spark Connect URL, sc://host:15002")
+    red.add_argument("--spark-time-limit", type=float, default=0, metavar="SECONDS",
+                     help="with --engine spark: seconds one query may run (default 0: no limit; the app's "
+                          "query_time_limit_seconds is for pages, not batch runs on a cluster)")
     red.set_defaults(func=_redlist)
 
     lake_parser = sub.add_parser("lake", help="the Parquet lake the Spark engine reads (docs/spark.md)")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from unittest import mock
@@ -241,9 +242,13 @@ def test_every_metric_and_the_red_list_agree_on_the_demo(demo, demo_engine, as_o
     demo_engine.engine.spark.sql("use sitrep_demo")     # staging views read the current database
     demo_engine.engine.install_staging_views()
     moment, column, disagree = pd.Timestamp(as_of), f"demo {as_of}", []
+    # Spark plans one query while it runs another: three at a time on local[2].
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        spark_frames = dict(zip(registry.metrics(), pool.map(
+            lambda metric_id: run_metric(demo_engine, metric_id, as_of=moment), registry.metrics())))
     for metric_id in registry.metrics():
         expected = run_metric(demo, metric_id, as_of=moment)
-        got = run_metric(demo_engine, metric_id, as_of=moment)
+        got = spark_frames[metric_id]
         found = differences(expected, got)
         TABLE[metric_id][column] = _cell(expected, got, found)
         if found:
@@ -255,6 +260,17 @@ def test_every_metric_and_the_red_list_agree_on_the_demo(demo, demo_engine, as_o
     _write_table()
     assert not found, found
     assert disagree == []
+
+
+def test_a_query_past_its_time_limit_on_spark_is_stopped_and_named(spark, demo_engine):
+    from sitrep.queries import QueryTimeout
+
+    spark.sql("use sitrep_demo")
+    hurried = spark_engine.SparkEngine(spark, time_limit=0.2)
+    with pytest.raises(QueryTimeout, match="ISO-RUNWAY"):
+        run_metric(hurried, "ISO-RUNWAY", as_of=pd.Timestamp(MOMENTS[0]))
+    unhurried = spark_engine.SparkEngine(spark, install_staging=False, time_limit=None)
+    assert len(run_metric(unhurried, "CASE-RETEST", as_of=pd.Timestamp(MOMENTS[0]))) > 0
 
 
 # Hand-made stories of tests/metrics (their own fixtures and assertions run as written): every

@@ -105,7 +105,9 @@ def start_session(master: str | None = "local[2]", app_name: str = "sitrep", con
     elif master:
         builder = builder.master(master)
     for key, value in {**SESSION_CONF, **conf}.items():
-        if remote and key.startswith("spark.ui"):
+        # Over Spark Connect the server owns its static settings (UI, memory, warehouse): only the
+        # session's SQL settings are ours to set.
+        if remote and (not key.startswith("spark.sql.") or key == "spark.sql.warehouse.dir"):
             continue
         builder = builder.config(key, value)
     session = builder.getOrCreate()
@@ -381,58 +383,73 @@ def spark_value(value: Any) -> Any:
     raise TypeError(f"cannot bind {type(value).__name__} {value!r} as a Spark parameter")
 
 
+_RUNS = itertools.count(1)     # every run of any engine in this process has its own number
+
+
 class SparkEngine:
     """Runs queries/ files on one SparkSession (sitrep.queries.run dispatches to `run`)."""
 
     engine = "spark"
 
-    def __init__(self, spark, install_staging: bool = True):
+    def __init__(self, spark, install_staging: bool = True, time_limit: float | None | str = "setting"):
+        """time_limit: seconds a query may run on this engine; "setting" (default) takes the app's
+        query_time_limit_seconds as DuckDB does, None or 0 sets none (batch runs on a cluster)."""
         self.spark = spark
-        self._runs = itertools.count(1)
+        self.time_limit = time_limit
         if install_staging:
             self.install_staging_views()
 
     @classmethod
     def for_lake(cls, lake: Path | str, master: str | None = "local[2]", remote: str | None = None,
-                 conf: dict[str, str] | None = None) -> "SparkEngine":
+                 conf: dict[str, str] | None = None, time_limit: float | None | str = "setting") -> "SparkEngine":
         spark = start_session(master=master, remote=remote, conf=conf)
         register_lake(spark, lake)
-        return cls(spark)
+        return cls(spark, time_limit=time_limit)
 
     def install_staging_views(self) -> None:
-        """queries/staging/NAME.sql as temporary views NAME (a view that reads another after it)."""
-        from pyspark.errors import AnalysisException
-
+        """queries/staging/NAME.sql as temporary views NAME, each after the views it reads (in that
+        order, so Spark never logs a failed attempt)."""
         from sitrep.db import staging_files
 
-        pending = staging_files()
-        while pending:
-            failed = []
-            for path in pending:
-                try:
-                    self.spark.sql(f"create or replace temporary view {path.stem} as\n"
-                                   f"{spark_sql(f'staging/{path.stem}')}")
-                except AnalysisException:
-                    failed.append(path)
-            if len(failed) == len(pending):
-                raise RuntimeError(f"staging views that cannot be created on Spark: {[p.stem for p in failed]}")
-            pending = failed
+        names = [path.stem for path in staging_files()]
+        reads = {n: {m for m in names if m != n and re.search(rf"\b{m}\b", sql_text(f"staging/{n}"))}
+                 for n in names}
+        done: list[str] = []
+        while len(done) < len(names):
+            ready = [n for n in names if n not in done and reads[n] <= set(done)]
+            if not ready:
+                raise RuntimeError(f"staging views that read each other: {sorted(set(names) - set(done))}")
+            for n in ready:
+                self.spark.sql(f"create or replace temporary view {n} as\n{spark_sql(f'staging/{n}')}")
+                done.append(n)
 
     def run(self, name: str, bound: dict[str, Any], limit: float | None = None) -> pd.DataFrame:
         """The rows of queries/NAME.sql with `bound` values (sitrep.queries.bind); past `limit`
         seconds, its Spark jobs are cancelled and QueryTimeout raised."""
+        if self.time_limit != "setting":
+            limit = self.time_limit or None
         args = {key: spark_value(value) for key, value in bound.items()}
-        run_id = f"{os.getpid()}_{next(self._runs)}"
+        run_id = f"{os.getpid()}_{next(_RUNS)}"
         tag = f"sitrep-{run_id}"
         fired = threading.Event()
         timer = None
         if limit is not None:
+            # Past the limit, cancel this run's jobs, and again every 50 ms until it stops (a job
+            # that starts after a cancel is not cancelled by it).
+            done, timers = threading.Event(), []
+
             def stop() -> None:
+                if done.is_set():
+                    return
                 fired.set()
-                self.spark.interruptTag(tag)
+                self._cancel(tag)
+                again = threading.Timer(0.05, stop)
+                again.daemon = True
+                timers.append(again)
+                again.start()
             timer = threading.Timer(limit, stop)
             timer.daemon = True
-        self.spark.addTag(tag)
+        self._label(tag)
         views = []
         try:
             if timer is not None:
@@ -452,10 +469,37 @@ class SparkEngine:
             raise
         finally:
             if timer is not None:
+                done.set()
                 timer.cancel()
-            self.spark.removeTag(tag)
+                for again in timers:
+                    again.cancel()
+            self._unlabel(tag)
             for view in views:
                 self.spark.catalog.dropTempView(view)
+
+    # This run's jobs carry a label to cancel them by: a job group on classic Spark (the thread's,
+    # cancelled with its running jobs interrupted), a job tag over Spark Connect.
+    def _classic(self) -> bool:
+        return hasattr(self.spark, "sparkContext") and not type(self.spark).__module__.startswith("pyspark.sql.connect")
+
+    def _label(self, tag: str) -> None:
+        if self._classic():
+            self.spark.sparkContext.setJobGroup(tag, tag, interruptOnCancel=True)
+        else:
+            self.spark.addTag(tag)
+
+    def _cancel(self, tag: str) -> None:
+        if self._classic():
+            self.spark.sparkContext.cancelJobGroup(tag)
+        else:
+            self.spark.interruptTag(tag)
+
+    def _unlabel(self, tag: str) -> None:
+        if self._classic():
+            for key in ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel"):
+                self.spark.sparkContext.setLocalProperty(key, None)
+        else:
+            self.spark.removeTag(tag)
 
     def close(self) -> None:
         self.spark.stop()
