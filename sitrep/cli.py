@@ -35,8 +35,14 @@ def _redlist(args: argparse.Namespace) -> int:
     from sitrep.formatting import format_threshold, red_item_values
     from sitrep.redlist import red_list
 
-    con = cli_common.connect_read(args.db)
-    as_of = cli_common.as_of(con, args.as_of)
+    if args.engine == "spark":
+        con, data_as_of = _spark_engine(args)
+        as_of = cli_common.as_of(None, args.as_of, data_as_of)
+    else:
+        if args.lake or args.spark_master or args.spark_remote or args.spark_time_limit:
+            raise SystemExit("--lake, --spark-master and --spark-remote go with --engine spark")
+        con = cli_common.connect_read(args.db)
+        as_of = cli_common.as_of(con, args.as_of)
     items = red_list(con, as_of, district_code=args.district)
     if args.format == "csv":
         items.to_csv(sys.stdout, index=False, date_format="%Y-%m-%d %H:%M")
@@ -53,6 +59,35 @@ def _redlist(args: argparse.Namespace) -> int:
         if shown["round_id"].isna().all():
             shown = shown.drop(columns="round_id")
         print(shown.to_string(index=False) if len(shown) else "(nothing is red)")
+    return 0
+
+
+def _spark_engine(args: argparse.Namespace):
+    """The Spark engine over --lake (a lake written by `lake export`), and the lake's data time.
+    Exits saying what to install when PySpark or Java is missing."""
+    from sitrep.engines import spark
+
+    if not args.lake:
+        raise SystemExit("--engine spark reads a lake: pass --lake DIR (write one with "
+                         "`python -m sitrep lake export --db PATH --out DIR`)")
+    try:
+        spark.require_spark()
+        manifest = spark.read_manifest(args.lake)
+        engine = spark.SparkEngine.for_lake(args.lake, master=args.spark_master or "local[2]",
+                                            remote=args.spark_remote, time_limit=args.spark_time_limit)
+    except (spark.SparkUnavailable, FileNotFoundError) as error:
+        raise SystemExit(f"--engine spark: {error}")
+    return engine, manifest.get("data_as_of")
+
+
+def _lake_export(args: argparse.Namespace) -> int:
+    from sitrep import lake
+
+    db = existing_database(args.db)
+    result = lake.export(db, args.out)
+    print(f"lake {result.out}: {len(result.tables_written)} tables written, {len(result.tables_kept)} unchanged "
+          f"and kept; {result.bytes / 1e6:,.1f} MB in {result.seconds:.1f} s; data as of "
+          f"{result.manifest['data_as_of']} (source sha256 {result.manifest['source']['sha256'][:12]}…)")
     return 0
 
 
@@ -203,7 +238,24 @@ def main(argv: list[str] | None = None) -> int:
     red.add_argument("--format", choices=["table", "csv", "json"], default="table")
     red.add_argument("--district", help="only this district code, e.g. 500105")
     red.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
+    red.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                     help="duckdb (default): the database file; spark: the same queries on Spark over --lake "
+                          "(needs requirements-spark.txt and Java 17; docs/spark.md)")
+    red.add_argument("--lake", help="with --engine spark: the lake folder (`python -m sitrep lake export`)")
+    red.add_argument("--spark-master", help="with --engine spark: Spark master URL (default local[2])")
+    red.add_argument("--spark-remote", help="with --engine spark: a Spark Connect URL, sc://host:15002")
+    red.add_argument("--spark-time-limit", type=float, default=0, metavar="SECONDS",
+                     help="with --engine spark: seconds one query may run (default 0: no limit; the app's "
+                          "query_time_limit_seconds is for pages, not batch runs on a cluster)")
     red.set_defaults(func=_redlist)
+
+    lake_parser = sub.add_parser("lake", help="the Parquet lake the Spark engine reads (docs/spark.md)")
+    lake_sub = lake_parser.add_subparsers(dest="lake_command", required=True)
+    export = lake_sub.add_parser("export", help="write every table as Parquet with a manifest; rewrites only "
+                                                "changed tables and switches readers over in one rename")
+    export.add_argument("--db", help=f"database file ({DEFAULT_DB_HELP})")
+    export.add_argument("--out", required=True, help="lake folder (created if missing)")
+    export.set_defaults(func=_lake_export)
 
     from sitrep.briefing.cli import add_parsers as add_briefing_parsers
     add_briefing_parsers(sub)  # briefing, bulletin

@@ -32,8 +32,9 @@ def connect_read(db: str | None):
     return con
 
 
-def as_of(con, text: str | None) -> pd.Timestamp:
-    """The moment given by --as-of, else the newest moment the data reach."""
+def as_of(con, text: str | None, data_as_of: str | None = None) -> pd.Timestamp:
+    """The moment given by --as-of, else the newest moment the data reach (`data_as_of` where
+    given, e.g. a lake's manifest, else the database's dataset_info)."""
     import pandas as pd
 
     from sitrep.db import dataset_info
@@ -43,7 +44,7 @@ def as_of(con, text: str | None) -> pd.Timestamp:
             return pd.Timestamp(text)
         except ValueError:
             raise SystemExit(f"--as-of: not a date and time: {text!r} (use e.g. '2022-07-28 18:00')")
-    return pd.Timestamp(dataset_info(con)["data_as_of"])
+    return pd.Timestamp(data_as_of if data_as_of is not None else dataset_info(con)["data_as_of"])
 
 
 def acting(db: Path, by: str | None, permission: str, what: str, via: str = "cli") -> str:

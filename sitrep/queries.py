@@ -143,8 +143,12 @@ def time_limit(settings: dict[str, Any] | None = None) -> float | None:
 
 def run(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | None = None,
         **params: Any) -> pd.DataFrame:
-    """The rows of queries/NAME.sql, its parameters bound; QueryTimeout past the time limit."""
+    """The rows of queries/NAME.sql, its parameters bound; QueryTimeout past the time limit.
+    `con` is a DuckDB connection, or another engine's (sitrep.engines.spark.SparkEngine), which
+    runs the same file with the same bound values."""
     sql, bound, limit = sql_text(name), bind(name, params, settings), time_limit(settings)
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        return con.run(name, bound, limit)
     if limit is None:
         return con.execute(sql, bound).df()
     # A timer interrupts the connection (a cursor is one) if the query is still running at the

@@ -18,7 +18,7 @@ import pandas as pd
 from sitrep import registry
 from sitrep import settings as settings_module
 from sitrep.db import current_catalog, new_cursor, scope_of
-from sitrep.queries import run_metric
+from sitrep.queries import run, run_metric
 
 # What makes an item red where its value alone does not say (sitrep.formatting.format_red_item):
 # CASE-NEW's rising comparison (value is the last 24 h); ISO-RUNWAY's rooms to the trigger and net
@@ -49,10 +49,15 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
     documented = settings_module.current()
     flagging = [m for m in registry.metrics().values() if m.flags_red]
 
-    catalog = current_catalog(con)
-    scope = scope_of(con)     # each metric's cursor reads what con reads: the same districts
+    # Another engine (sitrep.engines.spark) takes the queries of every thread itself.
+    duck = isinstance(con, duckdb.DuckDBPyConnection)
+    catalog = current_catalog(con) if duck else None
+    scope = scope_of(con) if duck else None   # each metric's cursor reads what con reads: the same districts
 
     def evaluate(metric: registry.Metric) -> pd.DataFrame:
+        if not duck:
+            return run_metric(con, metric.id, as_of=as_of, district_code=district_code,
+                              township_code=township_code, settings=settings)
         # Each thread reads through its own cursor; DuckDB runs them side by side.
         cur = new_cursor(con, catalog, scope=scope)
         try:
@@ -88,7 +93,7 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
     if not items:
         return pd.DataFrame(columns=COLUMNS)
     out = pd.concat(items, ignore_index=True)
-    names = con.execute("select district_code, name_zh, name_en from districts").df()
+    names = run(con, "reference/district_names", settings=settings)
     out = out.merge(names.rename(columns={"name_zh": "district_name_zh", "name_en": "district_name_en"}),
                     on="district_code", how="left")
     out["section_rank"] = out["section"].map({s: i for i, s in enumerate(SECTION_ORDER)})

@@ -1,0 +1,5 @@
+"""Engines other than DuckDB that run the same queries/ files (sitrep.queries.run hands them the
+query's name and its bound values): sitrep.engines.spark, over a Parquet lake (sitrep.lake) or a
+cluster's catalog. DuckDB stays the default engine of the app; nothing here is imported by it."""
+
+ENGINES = ("duckdb", "spark")
