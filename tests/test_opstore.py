@@ -124,7 +124,9 @@ def test_several_processes_writing_at_once_all_land(tmp_path):
     workers, rows = 4, 50
     context = multiprocessing.get_context("spawn")       # separate interpreters, as CLI and app are
     with context.Pool(workers) as pool:
-        done = pool.map(_write_rows, [(db, w, rows) for w in range(workers)])
+        # A time limit: a worker that cannot start (it is replaced, over and over) fails the test
+        # instead of hanging the run.
+        done = pool.map_async(_write_rows, [(db, w, rows) for w in range(workers)]).get(timeout=180)
     assert sorted(done) == list(range(workers))
     log = opstore.import_log(db, limit=10_000)
     assert len(log) == workers * rows and log["import_id"].is_unique
