@@ -3,16 +3,13 @@
 -- masked on the page, or shown in full to a permitted user who gave a reason (sitrep.reveal).
 
 with wanted as (
-    select arrival_id, person_id
+    select arrival_id as record_id, person_id
     from arrivals
     where list_contains($arrival_ids, arrival_id) and person_id is not null
 ),
 
-named as (
-    select w.arrival_id, p.full_name, p.id_card_number, p.phone
-    from wanted w
-    join persons p on p.person_id = w.person_id
-)
+named as (${fragments/named_people})
 
-select * from named
+select record_id as arrival_id, full_name, id_card_number, phone
+from named
 order by arrival_id

@@ -3,16 +3,13 @@
 -- full to a permitted user who gave a reason (sitrep.reveal; every reveal audited).
 
 with wanted as (
-    select case_id, person_id
+    select case_id as record_id, person_id
     from cases
     where list_contains($case_ids, case_id)
 ),
 
-named as (
-    select w.case_id, p.full_name, p.id_card_number, p.phone
-    from wanted w
-    join persons p on p.person_id = w.person_id
-)
+named as (${fragments/named_people})
 
-select * from named
+select record_id as case_id, full_name, id_card_number, phone
+from named
 order by case_id

@@ -4,16 +4,13 @@
 -- Through a district officer's cursor, persons and contacts hold only their districts' people.
 
 with wanted as (
-    select contact_id, person_id
+    select contact_id as record_id, person_id
     from contacts
     where list_contains($contact_ids, contact_id)
 ),
 
-named as (
-    select w.contact_id, p.full_name, p.id_card_number, p.phone
-    from wanted w
-    join persons p on p.person_id = w.person_id
-)
+named as (${fragments/named_people})
 
-select * from named
+select record_id as contact_id, full_name, id_card_number, phone
+from named
 order by contact_id

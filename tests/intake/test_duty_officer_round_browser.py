@@ -4,14 +4,11 @@ per township and risk level, and two 2-hourly progress reports. The officer load
 through the Data page in order, then opens the 2-hour bulletin: the new round is there with the
 latest report's figures, and the page follows the data to the latest report's time."""
 
-import shutil
 import time
 
-import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from sitrep import PROJECT_ROOT
-from tests.app_server import running_app
 from tests.intake.helpers import csv_bytes, import_log
 from tests.login import log_in_browser
 from tools.screenshot import CHROMIUM_ARGS, DONE
@@ -48,14 +45,6 @@ FILES = [
 ROUND_LINE = ("08-05 18:30 开始，08-06 18:30 截止（时限 24 小时），已用 4 小时、剩余 20 小时。"
               "已采样 38,000 人 / 目标 76,000 人（50.0%），已出结果 28,500 人（75.0%），阳性管 0 管；"
               "按目前进度预计 08-06 02:30 完成采样。")
-
-
-@pytest.fixture()
-def app_on_copy(demo_db_path, tmp_path):
-    db = tmp_path / "sitrep.duckdb"
-    shutil.copyfile(demo_db_path, db)
-    with running_app(db) as url:
-        yield url, db
 
 
 def _upload(page, path, table: str, zh: str, rows: int) -> None:

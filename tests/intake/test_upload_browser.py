@@ -2,28 +2,16 @@
 and writes nothing; a good one is imported, appears in the import log, and the running app moves
 to the new data (its as-of time advances) without a restart."""
 
-import shutil
-
-import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from sitrep import PROJECT_ROOT
 from sitrep.intake.values import id_card_with_check_digit
-from tests.app_server import running_app
 from tests.intake.helpers import csv_bytes, file_digest, import_log, query
 from tests.login import log_in_browser
 from tools.screenshot import CHROMIUM_ARGS, DONE
 
 HEADER = ["密接编号", "姓名", "身份证号", "类别", "关联病例编号", "区县", "判定时间", "转运到隔离点时间"]
 SHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
-
-
-@pytest.fixture()
-def app_on_copy(demo_db_path, tmp_path):
-    db = tmp_path / "sitrep.duckdb"
-    shutil.copyfile(demo_db_path, db)
-    with running_app(db) as url:
-        yield url, db
 
 
 def test_a_duty_officer_uploads_a_bad_file_then_a_good_one(app_on_copy, tmp_path):
