@@ -1,12 +1,14 @@
 """The operational store (sitrep.opstore): where it is, WAL mode, migrations by user_version, bound
 values, and many processes writing at once."""
 
-import multiprocessing
+import os
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
-from sitrep import opstore
+from sitrep import PROJECT_ROOT, opstore
 
 ROW = {"imported_by": "值班员甲", "via": "cli", "file_name": "a.csv", "file_sha256": "ab" * 32,
        "table_name": "contacts", "status": "applied"}
@@ -110,11 +112,16 @@ def test_the_log_reads_newest_first_with_times(tmp_path):
     assert opstore.import_log(db, limit=2)["import_id"].tolist() == ids[:0:-1]
 
 
-def _write_rows(args):
-    db, worker, rows = args
-    for i in range(rows):
-        opstore.add_import(db, **{**ROW, "file_name": f"w{worker}-{i}.csv", "imported_by": f"worker {worker}"})
-    return worker
+# One writer: a separate interpreter, as the CLI, the watcher and the app are.
+WRITER = """
+import sys
+from sitrep import opstore
+db, worker, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+row = {"imported_by": f"worker {worker}", "via": "cli", "file_sha256": "ab" * 32, "table_name": "contacts",
+       "status": "applied"}
+for i in range(rows):
+    opstore.add_import(db, **{**row, "file_name": f"w{worker}-{i}.csv"})
+"""
 
 
 def test_several_processes_writing_at_once_all_land(tmp_path):
@@ -122,12 +129,12 @@ def test_several_processes_writing_at_once_all_land(tmp_path):
     no 'database is locked'."""
     db = tmp_path / "sitrep.duckdb"
     workers, rows = 4, 50
-    context = multiprocessing.get_context("spawn")       # separate interpreters, as CLI and app are
-    with context.Pool(workers) as pool:
-        # A time limit: a worker that cannot start (it is replaced, over and over) fails the test
-        # instead of hanging the run.
-        done = pool.map_async(_write_rows, [(db, w, rows) for w in range(workers)]).get(timeout=180)
-    assert sorted(done) == list(range(workers))
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    env.pop(opstore.OPS_ENV, None)
+    started = [subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(w), str(rows)], cwd=PROJECT_ROOT,
+                                env=env, stderr=subprocess.PIPE, text=True) for w in range(workers)]
+    errors = [proc.communicate(timeout=180)[1] for proc in started]
+    assert [proc.returncode for proc in started] == [0] * workers, errors
     log = opstore.import_log(db, limit=10_000)
     assert len(log) == workers * rows and log["import_id"].is_unique
     assert set(log["file_name"]) == {f"w{w}-{i}.csv" for w in range(workers) for i in range(rows)}
