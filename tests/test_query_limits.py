@@ -12,7 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from sitrep import PROJECT_ROOT, queries
+from sitrep import PROJECT_ROOT, access, queries
 from sitrep import settings as settings_module
 from sitrep.db import install_staging_views
 from sitrep.queries import QueryTimeout, run, run_metric, time_limit
@@ -149,6 +149,9 @@ def test_a_table_shows_at_most_the_row_limit_and_its_csv_holds_every_row(monkeyp
 
     recorder = _Recorder()
     monkeypatch.setattr(widgets, "st", recorder)
+    # A duty officer, whose role may export (sitrep.access), reading the whole city.
+    monkeypatch.setattr(widgets, "current_user", lambda: access.User("test-duty", "duty_officer"))
+    monkeypatch.setattr(widgets, "reading_scope", lambda: None)
     view = View(as_of=AS_OF, newest=AS_OF, following=True, district_code=None, township_code=None, lang=lang)
     frame = pd.DataFrame({"n": range(2500)})
     assert settings_module.current()["display_row_limit"].value == 1000
@@ -156,19 +159,31 @@ def test_a_table_shows_at_most_the_row_limit_and_its_csv_holds_every_row(monkeyp
     assert len(recorder.frames[0]) == 1000 and recorder.captions == [cut]
     label, data = recorder.buttons[0]
     assert label == full
-    assert pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")["n"].tolist() == list(range(2500))
+    # The file is made when the button is clicked (and that export audited).
+    assert pd.read_csv(io.BytesIO(data()), encoding="utf-8-sig")["n"].tolist() == list(range(2500))
 
     small = _Recorder()
     monkeypatch.setattr(widgets, "st", small)
     widgets.table(frame.head(1000), "few", view)
     assert len(small.frames[0]) == 1000 and small.captions == [] and "1,000" not in small.buttons[0][0]
 
+    # Leadership reads but may not export: the same table, no download.
+    monkeypatch.setattr(widgets, "current_user", lambda: access.User("test-leader", "leadership"))
+    reader_only = _Recorder()
+    monkeypatch.setattr(widgets, "st", reader_only)
+    widgets.table(frame, "many", view)
+    assert len(reader_only.frames[0]) == 1000 and reader_only.buttons == []
+
 
 def _many_rows_script():
     import pandas as pd
 
+    import streamlit as st
+
+    from sitrep.access import User
     from sitrep.ui import View, table
 
+    st.session_state["user"] = User("test-duty", "duty_officer")     # a role that may export
     at = pd.Timestamp("2022-07-28 18:00")
     table(pd.DataFrame({"n": range(2500)}), "many", View(at, at, True, None, None, "en"))
 
