@@ -166,7 +166,8 @@ def _other_queries():
 @pytest.mark.parametrize("metric_id, query", list(_registry_reads()))
 def test_every_registry_query_as_a_district_officer_holds_only_their_districts(pool, metric_id, query):
     scope = (JIANGBEI,)
-    for moment in MOMENTS:
+    # Metrics at both moments; a drill-through at the peak, when its lists are longest.
+    for moment in (MOMENTS if query is None else MOMENTS[:1]):
         frame = run_metric(pool.cursor(scope), metric_id, query=query, as_of=moment)
         assert outside(frame, scope).empty, outside(frame, scope).head()
 
