@@ -150,7 +150,7 @@ def test_a_table_shows_at_most_the_row_limit_and_its_csv_holds_every_row(monkeyp
     recorder = _Recorder()
     monkeypatch.setattr(widgets, "st", recorder)
     # A duty officer, whose role may export (sitrep.access), reading the whole city.
-    monkeypatch.setattr(widgets, "current_user", lambda: access.User("test-duty", "duty_officer"))
+    monkeypatch.setattr(widgets, "session_user", lambda: access.User("test-duty", "duty_officer"))
     monkeypatch.setattr(widgets, "reading_scope", lambda: None)
     view = View(as_of=AS_OF, newest=AS_OF, following=True, district_code=None, township_code=None, lang=lang)
     frame = pd.DataFrame({"n": range(2500)})
@@ -168,7 +168,7 @@ def test_a_table_shows_at_most_the_row_limit_and_its_csv_holds_every_row(monkeyp
     assert len(small.frames[0]) == 1000 and small.captions == [] and "1,000" not in small.buttons[0][0]
 
     # Leadership reads but may not export: the same table, no download.
-    monkeypatch.setattr(widgets, "current_user", lambda: access.User("test-leader", "leadership"))
+    monkeypatch.setattr(widgets, "session_user", lambda: access.User("test-leader", "leadership"))
     reader_only = _Recorder()
     monkeypatch.setattr(widgets, "st", reader_only)
     widgets.table(frame, "many", view)

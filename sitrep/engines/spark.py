@@ -463,7 +463,7 @@ class SparkEngine:
                 views.append(view)
             text = steps.final.replace(STEP_TOKEN, run_id)
             return self.spark.sql(text, args=_used(args, text)).toPandas()
-        except Exception as error:
+        except Exception as error:  # any Spark error: re-raised as is, or as QueryTimeout when our timer cancelled the job
             if fired.is_set():
                 raise QueryTimeout(name, limit) from error
             raise

@@ -144,7 +144,7 @@ def _parse_safely(col: Column, cells: pd.Series, places: Places, now: pd.Timesta
     on are found one by one and refused (unreadable_value) instead of failing the whole check."""
     try:
         return _parse_column(col, cells, places, now)
-    except Exception:
+    except Exception:  # any parser failure on the whole column: retried cell by cell below, never shown as a traceback
         pass
     values, problem = [], []
     for index, cell in cells.items():
@@ -153,7 +153,7 @@ def _parse_safely(col: Column, cells: pd.Series, places: Places, now: pd.Timesta
             value, reason = _parse_column(col, one, places, now)
             values.append(value.iloc[0])
             problem.append(reason.iloc[0])
-        except Exception:
+        except Exception:  # the cell the parser fails on: a report row "unreadable value" with its row and column
             values.append(None)
             problem.append("unreadable_value")
     return pd.Series(values, index=cells.index, dtype=object), pd.Series(problem, index=cells.index, dtype=object)

@@ -30,6 +30,7 @@ import streamlit as st
 from sitrep import access, audit, database_path, sessions, settings, users
 from sitrep.i18n import t
 from sitrep.ui import session_routes
+from sitrep.ui.data import session_user
 
 SESSION_KEY = "sitrep_session_token"     # session_state: the store session this Streamlit session is logged in with
 SSO_COOKIE = "_streamlit_user"           # Streamlit's signed identity cookie after st.login
@@ -156,7 +157,7 @@ def current_user() -> access.User:
     server whose first request is a page link, Streamlit runs that page alone, before app.py:
     go through app.py (and its login) first, as ui.current_view does."""
     state = _state()
-    if not isinstance(state.get("user"), access.User):
+    if session_user() is None:
         import inspect
         from pathlib import Path
 

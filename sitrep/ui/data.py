@@ -101,15 +101,18 @@ def data_version() -> int:
     return st.session_state.get("pinned_version") or current_file_version()
 
 
-def current_user() -> access.User | None:
-    """Who is logged in to this session (sitrep.ui.auth puts them there), or None."""
-    return st.session_state.get("user")
+def session_user() -> access.User | None:
+    """Who is logged in to this session (app.py puts them there after sitrep.ui.auth resolved
+    them), or None. The one reader of that session key: auth.current_user adds the way back
+    through app.py for a page opened before it ran."""
+    user = st.session_state.get("user")
+    return user if isinstance(user, access.User) else None
 
 
 def reading_scope() -> tuple[str, ...] | None:
     """The districts every read of this session is bound to: the logged-in user's (None: the whole
     city). Only from the session, never from the URL or the view; nobody logged in reads nothing."""
-    user = current_user()
+    user = session_user()
     if user is None:
         raise access.AccessDenied("nobody is logged in")
     return access.scope(user)

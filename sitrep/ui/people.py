@@ -14,7 +14,7 @@ import streamlit as st
 from sitrep import access, audit, database_path, reveal
 from sitrep.i18n import t
 from sitrep.settings import current as current_settings
-from sitrep.ui.data import current_user, reader, reading_scope
+from sitrep.ui.data import reader, reading_scope, session_user
 from sitrep.ui.view_state import View
 from sitrep.ui.widgets import table
 
@@ -49,7 +49,7 @@ def people_table(rule_id: str, items: pd.DataFrame, shown: pd.DataFrame, name: s
 def _reveal_controls(rule_id: str, plist: reveal.PeopleList, ids: pd.Series, revealed: frozenset[int],
                      view: View) -> None:
     lang = view.lang
-    user = current_user()
+    user = session_user()
     if revealed:
         entry = st.session_state[_STATE][rule_id]
         st.warning(t("reveal_active", lang, until=f"{entry['until']:%H:%M}", reason=entry["reason"]))

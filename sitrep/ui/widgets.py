@@ -13,7 +13,7 @@ from sitrep.formatting import format_threshold, format_value
 from sitrep.frames import head_rows, is_red
 from sitrep.i18n import column_key, name_of, t
 from sitrep.settings import current as current_settings
-from sitrep.ui.data import current_user, district_names, reading_scope, whole_city_label
+from sitrep.ui.data import district_names, reading_scope, session_user, whole_city_label
 from sitrep.ui.view_state import View
 
 
@@ -106,7 +106,7 @@ def table(frame: pd.DataFrame, name: str, view: View, key: str | None = None, he
     if len(shown) < total:
         st.caption(t("rows_cut", view.lang, shown=f"{len(shown):,}", total=f"{total:,}"))
         label = t("download_all_csv", view.lang, total=f"{total:,}")
-    user = current_user()
+    user = session_user()
     if access.can(user, access.EXPORT):
         st.download_button(f"⬇ {label}", data=audited_csv(frame, name, view, user),
                            file_name=file_name(name, view.as_of), mime="text/csv", key=key or f"csv-{name}",
