@@ -53,13 +53,12 @@ if reads_data:
     ui.controls()  # the sidebar's view; a page reads it with ui.current_view()
 
 
-@st.fragment(run_every="30s")
+@st.fragment(run_every="5s")
 def follow_new_data() -> None:
-    """New data appears without a reload: when the database changes, run the page again."""
-    version = ui.current_file_version()
-    seen = st.session_state.setdefault("data_version", version)
-    if version != seen:
-        st.session_state["data_version"] = version
+    """New data appears without a reload: when a newer version's latest picture is ready (or, with
+    no watcher, when the file changed), run the page again on it."""
+    pinned = st.session_state.get("pinned_version")
+    if pinned and ui.version_to_show() != pinned:
         st.rerun()
 
 

@@ -2,7 +2,10 @@
 
 Every read has one call shape: what to read, the view it is for, and what differs from the view
 (`as_of=`, a place, `query=` for a drill-through). Answers are cached per data version, so new
-data is never served from an old answer.
+data is never served from an old answer. A view that follows the newest data reads the version's
+latest picture (sitrep.latest): computed once per version for every session, ahead of the first
+page when the app's watcher runs (serve.py starts it); a pinned past moment is computed on demand
+and cached here.
 
 A read that runs past the query time limit (sitrep.queries.QueryTimeout) is caught here, in one
 place: the page shows an error naming the query and the limit, and gets an empty frame with the
@@ -18,9 +21,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sitrep import access, database_path, queries
+from sitrep import access, database_path, latest, queries
 from sitrep import redlist as redlist_module
 from sitrep.db import VersionedPools, file_version
+from sitrep.latest import Read
 from sitrep.frames import scope_row
 from sitrep.i18n import t
 from sitrep.queries import QueryTimeout
@@ -76,9 +80,12 @@ def _is_demo(path: str, version: int) -> bool:
         con.close()
 
 
-@st.cache_resource(show_spinner=False)
 def _pools() -> VersionedPools:
-    return VersionedPools(keep=2)
+    return latest.pools()      # shared with the latest pictures' watcher
+
+
+def pictures() -> latest.Pictures:
+    return latest.pictures(database_path())
 
 
 def current_file_version() -> int:
@@ -90,10 +97,24 @@ def pin_version() -> int:
     path = database_path()
     if not path.exists():
         _build_once(str(path))
-    version, _ = _pools().latest(path)
+    current, _ = _pools().latest(path)
+    # The newest version whose latest picture is ready: while the watcher computes a new one,
+    # pages go on showing the previous version (its data time says which).
+    version = pictures().version_to_show(current)
     st.session_state["pinned_version"] = version
     st.session_state["timeouts_shown"] = set()   # say each timeout once per run
     return version
+
+
+def version_to_show() -> int:
+    """The version a page run starting now would read (app.py's follow_new_data compares it)."""
+    return pictures().version_to_show(current_file_version())
+
+
+def newer_version_preparing() -> int | None:
+    """The file version being computed while this run shows an older one (None: none)."""
+    computing = pictures().computing()
+    return computing if computing and computing > data_version() else None
 
 
 def data_version() -> int:
@@ -166,6 +187,19 @@ def _red_list_cached(version: int, scope, as_of: pd.Timestamp, district_code, to
     return redlist_module.red_list(_reader(scope), as_of, district_code=district_code, township_code=township_code)
 
 
+def _newest(kind: str, name: str, params: dict, view: View, compute):
+    """A read at (or relative to) the newest moment: from this version's latest picture, else
+    computed here and kept in the picture for every session after. The answer is a copy: a
+    page may change its frame without touching what others are served."""
+    version, scope = data_version(), reading_scope()
+    read = Read.of(kind, name, params, scope, view.newest)
+    answer = pictures().lookup(version, read)
+    if answer is None:
+        answer = compute()
+        pictures().remember(version, view.newest, read, answer)
+    return answer.copy() if isinstance(answer, pd.DataFrame) else answer
+
+
 def _params(view: View, params: dict) -> dict:
     # The view's moment and place, unless the caller names another.
     return {"as_of": view.as_of, **view.place, **{k: v for k, v in params.items() if k != "as_of" or v is not None}}
@@ -203,6 +237,9 @@ def metric_frame(metric_id: str, view: View, **params) -> pd.DataFrame:
     """A registry metric's rows (or, with query=, its drill-through's) for the view."""
     params = _params(view, params)
     try:
+        if view.following:
+            return _newest("metric", metric_id, params, view,
+                           lambda: queries.run_metric(reader(), metric_id, **params))
         return _metric_cached(data_version(), reading_scope(), metric_id, params)
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang)
@@ -215,6 +252,8 @@ def query_frame(name: str, view: View, **params) -> pd.DataFrame:
     """The rows of queries/NAME.sql for the view."""
     params = _params(view, params)
     try:
+        if view.following:
+            return _newest("query", name, params, view, lambda: queries.run(reader(), name, **params))
         return _query_cached(data_version(), reading_scope(), name, params)
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang)
@@ -225,6 +264,9 @@ def red_list_frame(view: View, **place) -> pd.DataFrame:
     """The red list at the view's moment, for the view's place unless another is given."""
     place = {**view.place, **place}
     try:
+        if view.following:
+            return _newest("red_list", "red_list", {"as_of": view.as_of, **place}, view,
+                           lambda: redlist_module.red_list(reader(), view.as_of, **place))
         return _red_list_cached(data_version(), reading_scope(), view.as_of, place["district_code"], place["township_code"])
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang, f"{t('red_list', view.lang)} ({timeout.metric_id}, "

@@ -15,7 +15,7 @@ import streamlit as st
 from sitrep import PROJECT_ROOT
 from sitrep.db import dataset_info
 from sitrep.i18n import t
-from sitrep.ui.data import (data_version, districts_frame, pin_version, reader, reading_scope, townships_frame,
+from sitrep.ui.data import (data_version, districts_frame, newer_version_preparing, pin_version, reader, reading_scope, townships_frame,
                             whole_city_label)
 
 @dataclass(frozen=True)
@@ -139,6 +139,10 @@ def as_of_caption(view: View) -> None:
     st.caption(f"{t('as_of', view.lang)} **{view.as_of:%Y-%m-%d %H:%M}** (Asia/Shanghai) · {mode} · "
                f"{t('data_as_of', view.lang)} {view.newest:%Y-%m-%d %H:%M} · "
                f"{t('data_age', view.lang, age=_age_text(age, view.lang))} · {t('synthetic', view.lang)}")
+    preparing = newer_version_preparing()
+    if preparing:
+        when = pd.Timestamp(preparing, unit="ns").tz_localize("UTC").tz_convert("Asia/Shanghai")
+        st.info(t("newer_data_preparing", view.lang, when=f"{when:%H:%M:%S}"))
 
 
 def _age_text(age: pd.Timedelta, lang: str) -> str:
