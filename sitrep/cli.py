@@ -301,5 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     from sitrep.user_cli import add_parser as add_user_parser
     add_user_parser(sub)  # user add | passwd | disable | enable | list
 
+    from sitrep.alerts_cli import add_parser as add_alerts_parser
+    add_alerts_parser(sub)  # alerts [ack | act | close | history | sync]
+
     args = parser.parse_args(argv)
     return args.func(args)

@@ -8,8 +8,8 @@ beside the analytics file: data/sitrep.ops.sqlite for data/sitrep.duckdb (so a t
 database gets a store of its own), or the file $SITREP_OPS names.
 
 It holds the import log (issue 11): every applied or refused import; and users, their sessions and
-the audit log (issue 12: sitrep/users.py, sitrep/sessions.py, sitrep/audit.py). Alerts will follow as
-migrations: MIGRATIONS is append-only, and PRAGMA user_version says how many
+the audit log (issue 12: sitrep/users.py, sitrep/sessions.py, sitrep/audit.py); alerts and their
+history (issue 14: sitrep/alerts.py). New tables come as migrations: MIGRATIONS is append-only, and PRAGMA user_version says how many
 of them a store has had; every connection brings its store up to date (idempotent, and safe when
 several processes open a new store at once: the check and the migration share one write lock).
 
@@ -127,6 +127,44 @@ MIGRATIONS: list[list[str]] = [
         """
         create trigger audit_log_is_append_only_delete before delete on audit_log
         begin select raise(abort, 'the audit log is append-only: entries cannot be deleted'); end
+        """,
+    ],
+    # 3: alerts and their history (issue 14; sitrep/alerts.py explains the lifecycle).
+    [
+        """
+        create table alerts (
+            alert_id         integer primary key autoincrement,
+            rule_id          text not null,     -- a flagging rule of metrics.toml
+            district_code    text not null default '',   -- '' = the city row
+            round_id         text not null default '',   -- per-round rules (TEST-ROUND, TEST-CADENCE); '' otherwise
+            first_opened_at  text not null,     -- data time, Asia/Shanghai, 'YYYY-MM-DD HH:MM:SS'
+            unique (rule_id, district_code, round_id)
+        )
+        """,
+        """
+        create table alert_events (
+            event_id         integer primary key autoincrement,
+            alert_id         integer not null references alerts (alert_id),
+            at               text not null,     -- data time of the event (see sitrep.alerts.clock)
+            recorded_at      text not null,     -- wall clock, Asia/Shanghai: when it was written
+            kind             text not null check (kind in
+                                 ('opened', 'reopened', 'green', 'red_again', 'acknowledged', 'in_hand', 'note', 'closed')),
+            login            text not null default '',   -- '' = the data; else the user who acted
+            unit             text not null default '',   -- the user's responsible unit at the time
+            text             text not null default '',   -- note, action taken, or reason for closing
+            value            real,              -- the data events: the rule's value then
+            threshold        real
+        )
+        """,
+        "create index alert_events_by_alert on alert_events (alert_id, at)",
+        "create index alert_events_by_at on alert_events (at)",
+        """
+        create trigger alert_events_are_append_only_update before update on alert_events
+        begin select raise(abort, 'alert history is append-only: events cannot be changed'); end
+        """,
+        """
+        create trigger alert_events_are_append_only_delete before delete on alert_events
+        begin select raise(abort, 'alert history is append-only: events cannot be deleted'); end
         """,
     ],
 ]
