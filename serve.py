@@ -4,7 +4,8 @@ app.py is the Streamlit script; this wraps it in `st.App` with the two routes th
 login its session cookie (sitrep/ui/session_routes.py), so that a login survives a page refresh,
 and a lifespan that starts the latest-picture watcher (sitrep/latest.py): the newest data's red
 list, metrics and cards are computed once per version of the database, in the background, from
-the start and whenever an import or a build replaces the file. `streamlit run app.py` still runs
+the start and whenever an import or a build replaces the file; the follow-through alerts
+(sitrep/alerts.py) open and close on each new version's red list before pages show it. `streamlit run app.py` still runs
 the dashboard, but a local login then lasts only until the page is reloaded, and each version's
 latest picture is computed by the first page that needs it.
 """
@@ -13,7 +14,7 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from sitrep import database_path, latest
+from sitrep import alerts, database_path, latest
 from sitrep.ui.session_routes import routes
 
 
@@ -22,6 +23,7 @@ async def lifespan(app):
     # The demo database is built by the first page visit (it shows the progress); the watcher
     # waits for the file and computes its picture as soon as it appears.
     watcher = latest.pictures(database_path())
+    watcher.on_ready(alerts.picture_listener(database_path()))   # alerts open and close with the data
     watcher.watch()
     try:
         yield None

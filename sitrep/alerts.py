@@ -219,7 +219,8 @@ def _act(db, alert_id: int, user: access.User, kind: str, text: str, at, allowed
             con.execute("rollback")
             raise
     from sitrep import audit
-    audit.record(db, f"alert_{kind}", user=user, object=f"alert {alert_id} {state.rule_id} {state.district_code}",
+    event = {ACKNOWLEDGED: audit.ALERT_ACKNOWLEDGED, IN_HAND: audit.ALERT_IN_HAND, CLOSED: audit.ALERT_CLOSED}[kind]
+    audit.record(db, event, user=user, object=f"alert {alert_id} {state.rule_id} {state.district_code}",
                  scope=(state.district_code,) if state.district_code else None, details={"text": text})
     return state
 

@@ -46,10 +46,14 @@ BRIEFING_ISSUED = "briefing_issued"      # object = the briefing's id
 ACCESS_REFUSED = "access_refused"        # a page, button, command or URL the role or districts do not allow
 SETTING_CHANGED = "setting_changed"
 AUDIT_EXPORTED = "audit_exported"        # the audit log itself taken away (details: the filters, rows)
+# Follow-through (sitrep/alerts.py): object = 'alert ID RULE DISTRICT', details.text = the note, action or reason.
+ALERT_ACKNOWLEDGED = "alert_acknowledged"
+ALERT_IN_HAND = "alert_in_hand"
+ALERT_CLOSED = "alert_closed"
 
 EVENTS = (LOGIN, LOGIN_FAILED, LOGIN_LOCKED, LOGIN_REFUSED, LOGOUT, SESSION_ENDED, USER_ADDED, USER_CHANGED,
           PASSWORD_SET, USER_DISABLED, USER_ENABLED, EXPORT, REVEAL, IMPORT, BRIEFING_ISSUED, ACCESS_REFUSED,
-          SETTING_CHANGED, AUDIT_EXPORTED)
+          SETTING_CHANGED, AUDIT_EXPORTED, ALERT_ACKNOWLEDGED, ALERT_IN_HAND, ALERT_CLOSED)
 
 OK, REFUSED, FAILED = "ok", "refused", "failed"
 OUTCOMES = (OK, REFUSED, FAILED)
