@@ -192,7 +192,8 @@ def may_act(user: access.User | None, alert: "State") -> bool:
     return bool(user.unit) and user.unit == acting_unit(alert.rule_id, alert.district_code or None)
 
 
-def _act(db, alert_id: int, user: access.User, kind: str, text: str, at, allowed_from: tuple[str, ...]) -> "State":
+def _act(db, alert_id: int, user: access.User, kind: str, text: str, at, allowed_from: tuple[str, ...],
+         audited: bool = True) -> "State":
     text = (text or "").strip()
     if not text:
         raise AlertError({ACKNOWLEDGED: "an acknowledgement needs a note", IN_HAND: "say what action was taken",
@@ -218,6 +219,8 @@ def _act(db, alert_id: int, user: access.User, kind: str, text: str, at, allowed
         except BaseException:
             con.execute("rollback")
             raise
+    if not audited:      # the demo's replayed history (sitrep/scenario/alert_history.py): no one acted
+        return state
     from sitrep import audit
     event = {ACKNOWLEDGED: audit.ALERT_ACKNOWLEDGED, IN_HAND: audit.ALERT_IN_HAND, CLOSED: audit.ALERT_CLOSED}[kind]
     audit.record(db, event, user=user, object=f"alert {alert_id} {state.rule_id} {state.district_code}",

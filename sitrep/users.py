@@ -42,6 +42,7 @@ DEMO_ACCOUNTS = (
     ("demo-leader", "leadership", (), "市疫情防控指挥部", "演示 · 指挥部领导", "demo-leader-2022"),
     ("demo-duty", "duty_officer", (), "市疫情防控指挥部值班室", "演示 · 值班员", "demo-duty-2022"),
     ("demo-jiangbei", "district_officer", ("500105",), "江北区疫情防控领导小组", "演示 · 江北区专班", "demo-jiangbei-2022"),
+    ("demo-hq", "unit_officer", (), "市指挥部综合办", "演示 · 市指挥部综合办", "demo-hq-2022"),
     ("demo-analyst", "analyst", (), "市疫情防控指挥部数据组", "演示 · 数据分析员", "demo-analyst-2022"),
     ("demo-admin", "admin", (), "市疫情防控指挥部", "演示 · 系统管理员", "demo-admin-2022"),
 )
