@@ -331,7 +331,7 @@ def responsibility_table() -> str:
     """docs/responsibility.md: who must act on every flagging rule, worst first, with the
     acknowledgement deadlines' defaults (settings.toml, never a local override)."""
     defaults = settings_module.documented()
-    flagging = sorted((m for m in registry.metrics().values() if m.flags_red), key=lambda m: m.severity)
+    flagging = sorted((m for m in registry.metrics_with(defaults).values() if m.flags_red), key=lambda m: m.severity)
     lines = ["# Who must act on each red rule (责任单位)", "",
              "Generated from the registry (`metrics.toml`: `responsible`, `tasks`, `acting`, `severity`,",
              "`action_zh`, `ack_deadline`) and the defaults of `settings.toml` by",

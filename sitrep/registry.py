@@ -335,6 +335,11 @@ def metrics() -> dict[str, Metric]:
     return _in_force("metrics", lambda s: {k: _render_metric(m, s) for k, m in templates().items()})
 
 
+def metrics_with(settings: dict) -> dict[str, Metric]:
+    """Every metric, its prose reading the given settings (the defaults, for a generated document)."""
+    return {k: _render_metric(m, settings) for k, m in templates().items()}
+
+
 def metric(metric_id: str) -> Metric:
     return metrics()[metric_id]
 
