@@ -5,6 +5,10 @@ What a metric is called, what it counts (numerator, denominator), its columns' l
 and how its threshold reads come from here only. Prose that states a threshold names its setting
 as a placeholder (`{room_usage_trigger}`); `metrics()` and `headlines()` return the prose filled
 with the settings in force (sitrep.settings.current()), `templates()` the text as written.
+
+Each flagging rule also says who must act ([responsible_unit.*] and the entry's `responsible`, `tasks`,
+`acting`, `severity`, `action_zh`/`action_en`, `ack_deadline`): checked here, so that a rule without a
+responsible unit, a task number outside the plan's 1-80 or an unknown deadline setting is refused.
 """
 
 from __future__ import annotations
