@@ -71,6 +71,7 @@ else:
         t("threshold", lang): [format_threshold(v, u, lang) for v, u in zip(items["threshold"], items["threshold_unit"])],
         t("red_since", lang): items["red_since"].dt.strftime("%m-%d %H:%M").fillna(""),
         t("source", lang): items["source"],
+        t("acting_unit", lang): items["acting_unit_zh" if lang == "zh" else "acting_unit_en"],
     })
     ui.table(shown, "red_list", view, height=min(420, 38 + 35 * len(shown)))
 

@@ -55,7 +55,7 @@ def _redlist(args: argparse.Namespace) -> int:
             value=red_item_values(items),
             threshold=[format_threshold(v, u) for v, u in zip(items["threshold"], items["threshold_unit"])],
             since=items["red_since"].dt.strftime("%m-%d %H:%M").fillna(""),
-        )[["rule_id", "name_zh", "district", "round_id", "value", "threshold", "since", "source"]]
+        )[["rule_id", "name_zh", "district", "round_id", "value", "threshold", "since", "source", "acting_unit_zh"]]
         if shown["round_id"].isna().all():
             shown = shown.drop(columns="round_id")
         print(shown.to_string(index=False) if len(shown) else "(nothing is red)")

@@ -188,6 +188,26 @@ def _sql_lines(name: str, lang: str, indent: str = "  ") -> list[str]:
             + (", ".join(f"{f.split('/', 1)[1]} ({query_file(f)})" for f in fragments) or none)]
 
 
+def responsibility_lines(m: registry.Metric, lang: str, in_force: dict) -> list[str]:
+    """Who must act on a flagging rule (registry `responsible`, `acting`, ...), with its
+    acknowledgement deadline in force."""
+    other = "en" if lang == "zh" else "zh"
+    out = [f"{t('explain_responsible', lang)}: {m.responsible_names(lang)} · {m.responsible_names(other)} "
+           f"({m.responsibility_source})"]
+    acting = f"{t('explain_acting', lang)}: {m.acting_names(lang)}"
+    per_district = [u for u in m.acting if u.per_district_zh]
+    if per_district:
+        district = t("explain_a_district", lang)
+        acting += " (" + t("explain_acting_district", lang, unit=per_district[0].name(lang, district)) + ")"
+    out.append(acting)
+    out.append(f"{t('explain_action', lang)}: {m.action(lang)} · {m.action(other)}")
+    out.append(f"{t('explain_severity', lang)}: {m.severity}")
+    s = in_force[m.ack_deadline]
+    out.append(f"{t('explain_ack_deadline', lang)}: {s.name} = {s.value} {s.unit}"
+               + (f" ({t('explain_overridden', lang)})" if s.overridden else ""))
+    return out
+
+
 def explain(metric_id: str, lang: str = "zh") -> str:
     """Everything about one metric, with the settings in force (sitrep.settings.current())."""
     if lang not in ("zh", "en"):
@@ -231,6 +251,8 @@ def explain(metric_id: str, lang: str = "zh") -> str:
             for p in others))
     red = (m.red_when_zh, m.red_when) if lang == "zh" else (m.red_when, m.red_when_zh)
     out.append(f"{t('explain_red_when', lang)}: " + (" / ".join(red) if m.red_when else t('explain_not_flagged', lang)))
+    if m.flags_red:
+        out += responsibility_lines(m, lang, in_force)
     out.append(f"{t('explain_page', lang)}: pages/{m.page}.py")
     out.append(f"{t('explain_query', lang)}: {query_file(m.query)}")
     out += _sql_lines(m.query, lang)
@@ -305,6 +327,35 @@ def catalogue() -> str:
     return "\n".join(lines)
 
 
+def responsibility_table() -> str:
+    """docs/responsibility.md: who must act on every flagging rule, worst first, with the
+    acknowledgement deadlines' defaults (settings.toml, never a local override)."""
+    defaults = settings_module.documented()
+    flagging = sorted((m for m in registry.metrics_with(defaults).values() if m.flags_red), key=lambda m: m.severity)
+    lines = ["# Who must act on each red rule (责任单位)", "",
+             "Generated from the registry (`metrics.toml`: `responsible`, `tasks`, `acting`, `severity`,",
+             "`action_zh`, `ack_deadline`) and the defaults of `settings.toml` by",
+             "`python -m sitrep explain --responsibility > docs/responsibility.md`; do not edit by hand (a test",
+             "fails when it differs). Why the severities are ordered so: the comment above",
+             "`[responsible_unit.*]` in `metrics.toml`. A district's red item goes to that district's own",
+             "leading group where the acting unit is 各区县疫情防控领导小组.", "",
+             "| Severity | Rule | Name | Responsible units (lead first) | Task | Who acts | What to do | Ack deadline |",
+             "|---|---|---|---|---|---|---|---|"]
+    for m in flagging:
+        ack = defaults[m.ack_deadline]
+        cells = [str(m.severity), m.id, f"{m.name_zh} · {m.name_en}",
+                 f"{m.responsible_names('zh')} · {m.responsible_names('en')}", m.responsibility_source,
+                 f"{m.acting_names('zh')} · {m.acting_names('en')}", f"{m.action_zh} · {m.action_en}",
+                 f"`{ack.name}` = {ack.value} {ack.unit}"]
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    units = registry.responsible_units()
+    lines += ["", "## Responsible units", "", "| Key | 名称 | Name | One district's own |", "|---|---|---|---|"]
+    for key, u in units.items():
+        own = f"{u.per_district_zh} · {u.per_district_en}" if u.per_district_zh else ""
+        lines.append("| " + " | ".join(_cell(c) for c in (f"`{key}`", u.zh, u.en, own)) + " |")
+    return "\n".join(lines) + "\n"
+
+
 # --- command line ---------------------------------------------------------------------------
 
 def add_parser(sub) -> None:
@@ -318,10 +369,17 @@ def add_parser(sub) -> None:
     why.add_argument("--lang", choices=["zh", "en"], default="zh")
     why.add_argument("--catalogue", action="store_true",
                      help="print docs/metric-catalogue.md (every metric, settings' defaults) instead")
+    why.add_argument("--responsibility", action="store_true",
+                     help="print docs/responsibility.md (who must act on each red rule) instead")
     why.set_defaults(func=run_command)
 
 
 def run_command(args: argparse.Namespace) -> int:
+    if args.responsibility:
+        if args.metric_id or args.catalogue:
+            raise SystemExit("explain: --responsibility prints the whole table; give no id and no --catalogue")
+        sys.stdout.write(responsibility_table())
+        return 0
     if args.catalogue:
         if args.metric_id:
             raise SystemExit("explain: give a metric id or --catalogue, not both")

@@ -30,6 +30,10 @@ EXPLAINING_COLUMNS = [c for columns in EXPLAINING.values() for c in columns]
 COLUMNS = ["rule_id", "name_zh", "name_en", "district_code", "district_name_zh", "district_name_en",
            "round_id", "value", "unit", "threshold", "threshold_unit", "red_since", "source", "red_when", "red_when_zh",
            *EXPLAINING_COLUMNS]
+# Who must act on each item (registry `responsible`, `tasks`, `acting`, `severity`), added to the
+# finished list by with_responsibility.
+RESPONSIBILITY_COLUMNS = ["responsible_unit_zh", "responsible_unit_en", "acting_unit_zh", "acting_unit_en",
+                          "tasks", "severity"]
 SECTION_ORDER = ["isolation", "contacts", "cases", "testing", "investigation", "screening", "risk_areas"]
 
 
@@ -91,7 +95,7 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
             **_explaining(metric.id, red, as_of),
         }))
     if not items:
-        return pd.DataFrame(columns=COLUMNS)
+        return with_responsibility(pd.DataFrame(columns=COLUMNS))
     out = pd.concat(items, ignore_index=True)
     names = run(con, "reference/district_names", settings=settings)
     out = out.merge(names.rename(columns={"name_zh": "district_name_zh", "name_en": "district_name_en"}),
@@ -101,4 +105,20 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
     for column in EXPLAINING_COLUMNS:
         if column not in out:
             out[column] = float("nan")
-    return out[COLUMNS].reset_index(drop=True)
+    return with_responsibility(out[COLUMNS].reset_index(drop=True))
+
+
+def with_responsibility(items: pd.DataFrame) -> pd.DataFrame:
+    """The red list with who must act beside each item: the rule's responsible units as the task
+    plan names them, who acts on the row (a district's own leading group unless a city body acts),
+    the task numbers (or notice item) and the rule's severity. Order and other columns unchanged."""
+    rules = registry.metrics()
+    out = items.copy()
+    for lang in ("zh", "en"):
+        names = items[f"district_name_{lang}"].where(items["district_code"].notna(), None)
+        out[f"responsible_unit_{lang}"] = [rules[r].responsible_names(lang) for r in items["rule_id"]]
+        out[f"acting_unit_{lang}"] = [rules[r].acting_names(lang, n if isinstance(n, str) else None)
+                                      for r, n in zip(items["rule_id"], names)]
+    out["tasks"] = [rules[r].responsibility_source for r in items["rule_id"]]
+    out["severity"] = pd.array([rules[r].severity for r in items["rule_id"]], dtype="Int64")
+    return out[[*items.columns, *RESPONSIBILITY_COLUMNS]]

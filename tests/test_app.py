@@ -7,6 +7,8 @@ import pandas as pd
 
 from sitrep import PROJECT_ROOT, registry
 from sitrep.formatting import format_value
+from sitrep.i18n import t
+from sitrep.redlist import red_list
 from sitrep.queries import run_metric
 from tests.conftest import scalar
 from tests.login import app_test
@@ -84,6 +86,20 @@ def test_every_red_list_item_opens_the_rows_behind_it_without_personal_data(demo
         frame = at.dataframe[-1].value
         assert len(frame) > 0, picker.options[index]
         assert not {"full_name", "id_card_number", "phone"} & set(frame.columns)
+
+
+def test_the_overview_red_table_shows_who_acts_beside_each_item(demo_db_path, demo, monkeypatch):
+    monkeypatch.setenv("SITREP_DB", str(demo_db_path))
+    at = app_test(APP, default_timeout=120)
+    at.query_params["as_of"] = "2022-07-24T18:00"
+    at.run()
+    assert not at.exception, at.exception
+    header = t("acting_unit", "zh")
+    table = next(d.value for d in at.dataframe if header in d.value.columns)
+    expected = red_list(demo, pd.Timestamp("2022-07-24 18:00"))
+    assert table[header].tolist() == expected["acting_unit_zh"].tolist()
+    dispatch = table[table[t("rule", "zh")].str.startswith("ISO-USE")]
+    assert dispatch[header].tolist() == ["市指挥部综合办"]
 
 
 def test_every_overview_card_opens_the_rows_behind_it(demo_db_path, demo, monkeypatch):

@@ -19,7 +19,7 @@ import pandas as pd
 import pypdf
 import pytest
 
-from sitrep import PROJECT_ROOT, audit
+from sitrep import PROJECT_ROOT, audit, registry
 from sitrep.briefing import store
 from sitrep.briefing.bulletin import build_bulletin
 from sitrep.briefing.compose import compose_briefing, compose_bulletin, red_item_lines, source_text, stamp_line
@@ -113,6 +113,33 @@ def test_every_red_item_of_the_red_list_is_in_the_snapshot_and_the_text(demo, sn
         assert source_text(row.source, "zh") in bullet
         assert any(item.startswith(district) and value in item for item in lines[row.rule_id][1])
     assert "江北区 98.7%" in markdown and "003 第57条" in markdown
+
+
+def test_each_red_items_bullet_names_who_must_act_and_what_to_do(demo, snapshot, files):
+    expected = red_list(demo, AS_OF)
+    assert [(i["acting_unit_zh"], i["acting_unit_en"]) for i in snapshot["red_items"]] == list(
+        zip(expected["acting_unit_zh"], expected["acting_unit_en"]))
+    markdown = files["md"].decode("utf-8")
+    for rule_id in expected["rule_id"].unique():
+        m = registry.metric(rule_id)
+        bullet = next(line for line in markdown.splitlines() if f"（{rule_id}）" in line and line.startswith("- "))
+        assert f"责任单位：{m.responsible_names('zh')}" in bullet, rule_id
+        assert f"由{m.acting_names('zh')}落实：{m.action_zh}" in bullet, rule_id
+    dispatch = next(line for line in markdown.splitlines() if "（ISO-USE）" in line and line.startswith("- "))
+    assert "由市指挥部综合办落实：区县隔离房间使用率达到75%时" in dispatch
+    english = render(compose_briefing(snapshot, "en"), "md").decode("utf-8")
+    assert "Acting: General office of the city epidemic-prevention command. To do: At 75% room usage" in english
+
+
+def test_a_snapshot_issued_before_rules_named_their_units_still_reads(snapshot):
+    older = json.loads(canonical_json(snapshot))
+    for rule in older["rules"].values():
+        for key in ("responsible_zh", "responsible_en", "acting_zh", "acting_en", "responsibility_source",
+                    "severity", "action_zh", "action_en", "ack_deadline"):
+            rule.pop(key, None)
+    lines = red_item_lines(older, "zh")
+    assert lines and not any("责任单位" in sentence for _, sentence, _ in lines)
+    assert all("责任单位" in sentence for _, sentence, _ in red_item_lines(snapshot, "zh"))
 
 
 def test_the_dispatch_suggestion_names_the_nearest_lender_and_the_rooms(demo, snapshot, files):

@@ -1,6 +1,7 @@
 """`python -m sitrep explain ID` and the generated metric catalogue (docs/metric-catalogue.md)."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -111,3 +112,50 @@ def test_the_catalogue_has_every_metric_once_with_its_default_threshold(monkeypa
     for metric_id in registry.metrics():
         assert text.count(f"\n### {metric_id}\n") == 1
     assert "`room_usage_trigger` = 0.75 share" in text and "0.8" not in text
+
+
+# --- who must act ----------------------------------------------------------------------------
+
+def test_explain_names_who_must_act_what_to_do_and_the_acknowledgement_deadline(capsys):
+    assert main(["explain", "CON-TRANSFER", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "responsible units: District and county epidemic-prevention leading groups; Municipal Health " \
+           "Commission · 各区县疫情防控领导小组、市卫生健康委 (003 #53)" in out
+    assert "who acts: District and county epidemic-prevention leading groups " \
+           "(a district's red item: <district> epidemic-prevention leading group)" in out
+    assert "what to do: Move close contacts to centralized isolation within 8 h · 密接人员在8小时内转运至集中隔离场所" in out
+    assert "severity (1 = most severe): 1" in out
+    assert "acknowledgement deadline: ack_minutes_con_transfer = 30 minutes" in out
+    assert main(["explain", "ISO-USE"]) == 0
+    out = capsys.readouterr().out
+    assert "落实单位: 市指挥部综合办\n" in out and "确认时限: ack_minutes_iso_use = 60 minutes" in out
+
+
+def test_a_rule_that_does_not_flag_names_no_responsible_unit(capsys):
+    assert main(["explain", "CON-FLOW", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "responsible units" not in out and "acknowledgement deadline" not in out
+
+
+def test_an_overridden_ack_deadline_says_so(tmp_path):
+    override = tmp_path / "local.toml"
+    override.write_text("ack_minutes_iso_use = 45\n", encoding="utf-8")
+    done = run_cli("ISO-USE", "--lang", "en", env_extra={"SITREP_SETTINGS": str(override)})
+    assert done.returncode == 0, done.stderr
+    assert "acknowledgement deadline: ack_minutes_iso_use = 45 minutes (overridden)" in done.stdout
+
+
+def test_the_responsibility_table_matches_the_registry():
+    written = (PROJECT_ROOT / "docs" / "responsibility.md").read_text(encoding="utf-8")
+    assert written == explain.responsibility_table(), \
+        "regenerate: python -m sitrep explain --responsibility > docs/responsibility.md"
+
+
+def test_the_responsibility_table_has_every_flagging_rule_once_worst_first():
+    text = explain.responsibility_table()
+    rows = [line.split(" | ") for line in text.splitlines() if re.match(r"^\| \d \| ", line)]
+    flagging = [m.id for m in registry.metrics().values() if m.flags_red]
+    assert sorted(r[1] for r in rows) == sorted(flagging)
+    assert [int(r[0].lstrip("| ")) for r in rows] == sorted(int(r[0].lstrip("| ")) for r in rows)
+    iso = next(r for r in rows if r[1] == "ISO-USE")
+    assert iso[4] == "003 #57" and iso[5].startswith("市指挥部综合办") and "`ack_minutes_iso_use` = 60 minutes" in iso[7]

@@ -12,7 +12,7 @@ import pandas as pd
 from sitrep import PROJECT_ROOT
 from sitrep.db import ReadPool
 from sitrep.queries import run_metric
-from sitrep.redlist import red_list
+from sitrep.redlist import RESPONSIBILITY_COLUMNS, red_list
 from tests.fixture_db import FixtureDB
 
 AS_OF = pd.Timestamp("2022-07-28 12:00")
@@ -45,6 +45,25 @@ def test_red_list_names_each_breach_with_value_threshold_since_and_source():
     # ISO-RESERVE: 4 rooms for 10,000 residents is 4 per 10,000, far below 60; 500106 too.
     assert set(items.loc[["ISO-RESERVE"]].district_code) == {"500105", "500106"}
     assert "500106" not in set(items.drop(index="ISO-RESERVE").district_code)
+
+
+def test_beside_each_item_who_must_act_its_task_and_severity():
+    items = red_list(_story().con, AS_OF).set_index(["rule_id", "district_code"])
+    iso = items.loc[("ISO-USE", "500105")]
+    # 003 #57: the city's general office dispatches rooms across districts; the district is responsible too.
+    assert (iso.acting_unit_zh, iso.tasks, iso.severity) == ("市指挥部综合办", "003 #57", 1)
+    assert iso.responsible_unit_zh == "市指挥部综合办、各区县疫情防控领导小组"
+    transfer = items.loc[("CON-TRANSFER", "500105")]
+    assert (transfer.acting_unit_zh, transfer.tasks, transfer.severity) == ("江北区疫情防控领导小组", "003 #53", 1)
+    assert transfer.acting_unit_en.endswith("epidemic-prevention leading group")
+    reserve = items.loc[("ISO-RESERVE", "500106")]
+    assert (reserve.acting_unit_zh, reserve.severity) == ("沙坪坝区疫情防控领导小组", 4)
+    assert items["severity"].notna().all() and items["acting_unit_zh"].str.len().gt(0).all()
+
+
+def test_an_empty_red_list_has_the_responsibility_columns_too():
+    empty = red_list(FixtureDB().con, AS_OF)
+    assert empty.empty and set(RESPONSIBILITY_COLUMNS) <= set(empty.columns)
 
 
 def test_before_any_data_only_the_missing_reserve_is_red_and_a_district_filter_keeps_one_district():
@@ -99,6 +118,8 @@ def test_redlist_command_prints_a_table_csv_and_json_that_agree(demo_db_path, de
     assert frame["district_code"].fillna("").tolist() == expected["district_code"].fillna("").tolist()
     records = json.loads(_cli("redlist", "--db", str(demo_db_path), "--as-of", as_of, "--format", "json").stdout)
     assert [r["rule_id"] for r in records] == expected["rule_id"].tolist()
+    assert [r["acting_unit_zh"] for r in records] == expected["acting_unit_zh"].tolist()
+    assert "市指挥部综合办" in table.stdout    # ISO-USE's acting unit beside 江北's item
 
 
 def test_redlist_command_refuses_a_missing_database_and_a_bad_time(tmp_path, demo_db_path):

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from sitrep import PROJECT_ROOT, QUERIES_DIR, registry
 from sitrep.registry import metrics, placeholders
 from sitrep.settings import load_settings
@@ -73,7 +75,7 @@ def test_every_placeholder_in_the_registrys_prose_names_a_setting():
 def test_a_placeholder_reads_the_same_in_both_languages_of_a_field():
     for m in registry.templates().values():
         for en, zh in (("name_en", "name_zh"), ("definition_en", "definition_zh"), ("numerator", "numerator_zh"),
-                       ("denominator", "denominator_zh"), ("red_when", "red_when_zh")):
+                       ("denominator", "denominator_zh"), ("red_when", "red_when_zh"), ("action_en", "action_zh")):
             assert placeholders(getattr(m, en)) <= placeholders(getattr(m, zh)) | placeholders(m.definition_zh), (m.id, en)
 
 
@@ -126,3 +128,131 @@ def test_every_drill_through_has_a_test_that_its_rows_agree_with_its_number():
                         for p in (PROJECT_ROOT / "tests" / "metrics").glob("test_detail_agreement_*.py"))
     uncovered = [m.id for m in registry.metrics().values() if m.detail and f'"{m.id}"' not in agreement]
     assert uncovered == []
+
+
+# --- who must act: responsible units from the task plan (notice 003), severity, action, ack deadline ---
+
+# The notices live beside the project (../shared/seeds; from a git worktree further up).
+SEEDS = next((p / "shared" / "seeds" for p in PROJECT_ROOT.parents if (p / "shared" / "seeds").is_dir()),
+             PROJECT_ROOT.parent / "shared" / "seeds")
+
+
+def _plan_units() -> dict[int, str]:
+    """Task number -> the text of its 责任单位, from notice 003's task plan."""
+    text = next(SEEDS.glob("003_*.txt")).read_text(encoding="utf-8")
+    units = {}
+    for line in text.splitlines():
+        found = re.match(r"^(\d+)\.\s*.*?\(责任单位:(.*)$", line.strip())
+        if found:
+            units[int(found.group(1))] = found.group(2).strip().removesuffix(")")
+    return units
+
+
+def _notice_item_units(citation: str) -> str:
+    """The 责任单位 of an item of another notice, cited as "001 一(三)"."""
+    notice, item = citation.split(" ", 1)
+    part, sub = item.split("(", 1)
+    lines = next(SEEDS.glob(f"{notice}_*.txt")).read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{part}、"))
+    line = next(line for line in lines[start:] if line.startswith(f"({sub}"))
+    return line.split("责任单位:", 1)[1]
+
+
+def _in_order(names: list[str], text: str) -> bool:
+    at = [text.find(n) for n in names]
+    return -1 not in at and at == sorted(at)
+
+
+def test_every_flagging_rule_names_who_must_act_and_no_other_rule_does():
+    settings = load_settings(overrides=None)
+    flagging = [m for m in metrics().values() if m.flags_red]
+    assert len(flagging) == 30
+    for m in flagging:
+        assert m.responsible and m.acting and m.severity in (1, 2, 3, 4), m.id
+        assert bool(m.tasks) != bool(m.responsible_notice), m.id
+        assert m.action_zh and m.action_en, m.id
+        assert settings[m.ack_deadline].unit == "minutes" and settings[m.ack_deadline].value > 0, m.id
+    for m in metrics().values():
+        if not m.flags_red:
+            assert (m.responsible, m.tasks, m.acting, m.severity, m.ack_deadline) == ((), (), (), 0, ""), m.id
+
+
+def test_the_responsible_units_are_quoted_from_the_task_plan_lead_first():
+    assert SEEDS.is_dir(), f"the notices are not beside the project: {SEEDS}"
+    plan = _plan_units()
+    assert sorted(plan) == list(range(1, 81))
+    for m in metrics().values():
+        if not m.flags_red:
+            continue
+        for n in m.tasks:
+            assert n in plan, (m.id, n)
+            names = [u.zh for u in m.responsible]
+            assert _in_order(names, plan[n]), (m.id, n, names, plan[n])
+        if m.responsible_notice:
+            text = _notice_item_units(m.responsible_notice)
+            names = [next((s for s in (u.zh, *u.also_zh) if s in text), u.zh) for u in m.responsible]
+            assert _in_order(names, text), (m.id, names, text)
+
+
+def test_a_city_body_acts_only_where_its_task_names_it_and_the_districts_group_acts_otherwise():
+    acting = {m.id: [u.key for u in m.acting] for m in metrics().values() if m.flags_red}
+    assert acting["ISO-USE"] == ["city_hq_office"]              # 003 #57: the city dispatches
+    assert acting["EPI-ASSIST"] == ["district_groups", "city_cdc"]   # 003 #50: in the city / out of it
+    assert acting["EPI-PUBLISH"] == ["city_health"]             # 003 #58: 由市卫生健康委发布
+    for rule_id, keys in acting.items():
+        assert all(k in [u.key for u in registry.metric(rule_id).responsible] for k in keys), rule_id
+    assert registry.metric("CON-TRANSFER").acting_names("zh", "江北区") == "江北区疫情防控领导小组"
+    assert registry.metric("CON-TRANSFER").acting_names("zh") == "各区县疫情防控领导小组"   # the city row
+    assert registry.metric("ISO-USE").acting_names("en", "Jiangbei District") == \
+        "General office of the city epidemic-prevention command"
+
+
+def test_the_dispatch_trigger_and_overdue_transfers_rank_above_reporting_lateness():
+    severity = {m.id: m.severity for m in metrics().values() if m.flags_red}
+    assert severity["ISO-USE"] == severity["CON-TRANSFER"] == 1
+    for late in ("EPI-REPORT", "EPI-PUBLISH", "TEST-CADENCE"):
+        assert severity[late] > severity["ISO-USE"], late
+    assert max(severity.values()) == severity["ISO-RESERVE"]
+
+
+def test_the_action_reads_the_setting_in_force():
+    assert registry.metric("CON-TRANSFER").action("zh") == "密接人员在8小时内转运至集中隔离场所"
+    assert registry.metric("ISO-USE").action("en").startswith("At 75% room usage")
+    assert "{" not in registry.metric("CASE-RETEST").action_zh
+
+
+BROKEN = [
+    ('tasks = [53]\n', 'tasks = [81]\n', "CON-SEPARATE: tasks [81] are not in the task plan"),
+    ('ack_deadline = "ack_minutes_iso_use"', 'ack_deadline = "ack_minutes_iso_usage"',
+     "ISO-USE: ack_deadline 'ack_minutes_iso_usage' names no setting"),
+    ('ack_deadline = "ack_minutes_iso_use"', 'ack_deadline = "room_usage_trigger"',
+     "ISO-USE: ack_deadline 'room_usage_trigger' must be a setting in minutes"),
+    ('responsible = ["city_hq_office", "district_groups"]\n', '', "ISO-USE: a flagging rule needs who must act: "
+                                                                   "missing ['responsible']"),
+    ('acting = ["city_hq_office"]\n', 'acting = ["city_hq"]\n', "ISO-USE: acting names unknown responsible units"),
+    ('severity = 1\n', 'severity = 0\n', "ISO-USE: severity must be a whole number from 1"),
+    ('responsible_notice = "001 一(三)"\n', '', "CON-MODE: give the task plan's task numbers"),
+]
+
+
+@pytest.mark.parametrize("old, new, error", BROKEN)
+def test_a_registry_with_a_broken_responsibility_is_refused_naming_the_entry(tmp_path, monkeypatch, old, new, error):
+    text = registry.REGISTRY_FILE.read_text(encoding="utf-8")
+    # the first occurrence after the rule named in the error: that rule's own line
+    rule = error.split(":")[0]
+    start = text.index(f"\n[{rule}]\n")
+    at = text.index(old, start)
+    broken = tmp_path / "metrics.toml"
+    broken.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    caches = (registry._raw, registry.templates, registry.responsible_units)
+    monkeypatch.setattr(registry, "REGISTRY_FILE", broken)
+    for cache in caches:
+        cache.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=re.escape(error)):
+            registry.templates()
+    finally:
+        monkeypatch.undo()
+        for cache in caches:
+            cache.cache_clear()
+    assert registry.templates()["ISO-USE"].severity == 1

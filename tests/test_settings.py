@@ -54,6 +54,7 @@ def test_every_setting_is_used_by_a_query_the_registry_or_the_code_and_every_use
         text = re.sub(r"--[^\n]*", "", path.read_text(encoding="utf-8"))
         used |= set(re.findall(r"\$([a-z_][a-z0-9_]*)", text))
     used |= {m.threshold for m in metrics().values() if m.threshold}
+    used |= {m.ack_deadline for m in metrics().values() if m.ack_deadline}   # alerts' acknowledgement deadlines
     settings = set(load_settings(overrides=None))
     runtime = {"as_of", "district_code", "township_code", "rule_id", "limit_hours"}
     runtime |= {plist.ids_parameter for plist in PEOPLE_LISTS.values()}   # a list's ids, for its people

@@ -158,11 +158,26 @@ def red_item_lines(s: dict, lang: str) -> list[tuple[str, str, list[str]]]:
         rule = s["rules"][rule_id]
         threshold = format_threshold(items[0]["threshold"], items[0]["threshold_unit"], lang)
         condition = rule["red_when_zh"] if lang == "zh" else rule["red_when"]
-        out.append((rule_id, t("brief_rule_sentence", lang, condition=condition,
-                               threshold=t("brief_threshold_part", lang, value=threshold) if threshold else "",
-                               source=source_text(rule["source"], lang), n=len(items)),
-                    [_item_text(i, w, lang, names) for i in items]))
+        sentence = t("brief_rule_sentence", lang, condition=condition,
+                     threshold=t("brief_threshold_part", lang, value=threshold) if threshold else "",
+                     source=source_text(rule["source"], lang), n=len(items))
+        out.append((rule_id, sentence + responsibility_sentence(rule, lang), [_item_text(i, w, lang, names) for i in items]))
     return out
+
+
+def responsibility_sentence(rule: dict, lang: str) -> str:
+    """Who must act on a rule's items and what they must do, from the snapshot's rule entry; "" for
+    a snapshot issued before rules carried it. A district's items go to that district's own group
+    where the plan's units read 各区县疫情防控领导小组."""
+    if not rule.get("responsible_zh"):
+        return ""
+    # The task is named where it is not the rule's own source already cited.
+    tasks = "" if rule["responsibility_source"] == rule["source"] else \
+        t("brief_responsibility_tasks", lang, tasks=source_text(rule["responsibility_source"], lang))
+    return t("brief_responsibility", lang, responsible=rule["responsible_zh" if lang == "zh" else "responsible_en"],
+             tasks=tasks,
+             acting=rule["acting_zh" if lang == "zh" else "acting_en"],
+             action=rule["action_zh" if lang == "zh" else "action_en"])
 
 
 def _red_list(doc: Document, s: dict, w: _Words, lang: str) -> None:

@@ -190,7 +190,8 @@ def _red_items(items: pd.DataFrame) -> list[dict]:
     """The red list's items; a rule whose value alone does not say what makes it red (CASE-NEW,
     ISO-RUNWAY, TEST-CADENCE) keeps its explaining fields too (redlist.EXPLAINING), so its text
     reads the same when the briefing is re-opened later."""
-    columns = ["rule_id", "district_code", "round_id", "value", "unit", "threshold", "threshold_unit", "red_since"]
+    columns = ["rule_id", "district_code", "round_id", "value", "unit", "threshold", "threshold_unit", "red_since",
+               "acting_unit_zh", "acting_unit_en"]
     out = records(items, columns)
     for item, extra in zip(out, records(items, ["rule_id", *EXPLAINING_COLUMNS])):
         item.update({k: extra[k] for k in EXPLAINING.get(item["rule_id"], ())})
@@ -208,6 +209,12 @@ def _rules(items: pd.DataFrame) -> dict[str, dict]:
         out[metric_id] = {"name_zh": m.name_zh, "name_en": m.name_en, "section": m.section, "unit": m.unit,
                           "red_when": m.red_when, "red_when_zh": m.red_when_zh, "source": m.source,
                           "threshold": m.threshold}
+        if m.flags_red:   # who must act (registry `responsible`, `acting`, ...); older snapshots lack it
+            out[metric_id].update({
+                "responsible_zh": m.responsible_names("zh"), "responsible_en": m.responsible_names("en"),
+                "acting_zh": m.acting_names("zh"), "acting_en": m.acting_names("en"),
+                "responsibility_source": m.responsibility_source, "severity": m.severity,
+                "action_zh": m.action_zh, "action_en": m.action_en, "ack_deadline": m.ack_deadline})
     return out
 
 
