@@ -29,6 +29,7 @@ Pure: no Streamlit here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -78,23 +79,28 @@ def clock(db: Path | str) -> pd.Timestamp:
 # --- the rule's follow-through terms ---------------------------------------------------------------
 
 def ack_minutes(rule_id: str, settings: dict | None = None) -> float:
-    """Minutes the responsible unit has to acknowledge a new alert of the rule."""
+    """Minutes the responsible unit has to acknowledge a new alert of the rule (its registry
+    entry's `ack_deadline` setting)."""
     values = settings if settings is not None else settings_module.values()
-    name = getattr(registry.metric(rule_id), "ack_deadline", None) or "alert_ack_minutes"
-    return float(values[name])
+    return float(values[registry.metric(rule_id).ack_deadline])
 
 
 def severity(rule_id: str) -> int:
-    return int(getattr(registry.metric(rule_id), "severity", None) or 9)
+    """The rule's severity (registry): 1 is the most severe."""
+    return registry.metric(rule_id).severity
+
+
+@lru_cache(maxsize=None)
+def _district_names(lang: str) -> dict[str, str]:
+    from sitrep.reference import load_districts
+    return {d.code: d.name_zh if lang == "zh" else d.name_en for d in load_districts()}
 
 
 def acting_unit(rule_id: str, district_code: str | None, lang: str = "zh") -> str:
-    """Who acts on the rule's alert in that district (the registry's words)."""
-    metric = registry.metric(rule_id)
-    unit = getattr(metric, "acting_unit", None)
-    if callable(unit):
-        return unit(district_code, lang)
-    return ""
+    """Who acts on the rule's alert in that district (the registry's words): the district's own
+    leading group, unless a city body acts."""
+    name = _district_names(lang).get(district_code) if district_code else None
+    return registry.metric(rule_id).acting_names(lang, name)
 
 
 # --- what the data does ----------------------------------------------------------------------------

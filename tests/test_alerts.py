@@ -12,7 +12,7 @@ from sitrep import access, alerts, audit, opstore, registry
 
 T0 = pd.Timestamp("2022-07-24 18:00")
 H = pd.Timedelta(hours=1)
-SETTINGS = {"alert_settle_hours": 6, "alert_ack_minutes": 60}
+SETTINGS = {"alert_settle_hours": 6}
 
 
 def red(*items) -> pd.DataFrame:
