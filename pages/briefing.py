@@ -69,6 +69,8 @@ def _document(kind: str, sha: str, lang: str, charts: bool, _snapshot: dict) -> 
 
 @st.cache_data(max_entries=150, show_spinner=False)
 def _file(kind: str, sha: str, lang: str, charts: bool, stamp: str, fmt: str, _doc: Document) -> bytes:
+    # The stamp is in the key: should the document leave the cache and be made again in another
+    # minute, its files are made again too, so the three offered together always carry one stamp.
     return render(_doc, fmt)
 
 
