@@ -1,6 +1,7 @@
 """日报与快报 Briefing and bulletin: the daily briefing and the 2-hour testing bulletin of the chosen
-moment, downloadable as Markdown, DOCX and PDF; issuing a briefing keeps it (data/briefings/), to
-be re-opened exactly as issued and compared with today's data for the same moment."""
+moment, previewed at once from the snapshot, and downloadable as Markdown, DOCX and PDF made when
+asked for; issuing a briefing keeps it (data/briefings/), to be re-opened exactly as issued and
+compared with today's data for the same moment."""
 
 import time
 
@@ -10,8 +11,9 @@ import streamlit as st
 from sitrep import access, audit, database_path, ui
 from sitrep.briefing import store
 from sitrep.briefing.bulletin import build_bulletin
-from sitrep.briefing.compose import compose_briefing, compose_bulletin, stamp_line
-from sitrep.briefing.document import Image
+from sitrep.briefing.charts import BLUE, ORANGE, RED
+from sitrep.briefing.compose import chart_data, compose_briefing, compose_bulletin, stamp_line
+from sitrep.briefing.document import Document
 from sitrep.briefing.fonts import FontMissing, cjk_font
 from sitrep.briefing.render import FORMATS, MIME, render, to_markdown
 from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
@@ -54,13 +56,22 @@ except FontMissing as missing:
 formats = FORMATS if font_problem is None else tuple(f for f in FORMATS if f != "pdf")
 
 
+# The files are made only when asked for: charts, DOCX and PDF take seconds at city scale, the
+# preview above them needs none of it. Cached by the snapshot's SHA-256 (same numbers, same
+# document), so a second ask, by anyone, is instant; the stamp says the minute they were first made.
 @st.cache_data(max_entries=50, show_spinner=False)
-def _files(kind: str, sha: str, snapshot: dict, lang: str, stamp_at: pd.Timestamp, charts: bool = True) -> dict:
-    """Markdown, DOCX and PDF of a snapshot; keyed by its SHA-256 (same numbers, same files)."""
-    doc = compose_briefing(snapshot, lang, with_charts=charts) if kind == "briefing" \
-        else compose_bulletin(snapshot, lang)
-    doc.stamp = stamp_line(stamp_at, lang)
-    return {fmt: render(doc, fmt) for fmt in (FORMATS if charts else ("md", "docx"))}
+def _document(kind: str, sha: str, lang: str, charts: bool, _snapshot: dict) -> Document:
+    doc = compose_briefing(_snapshot, lang, with_charts=charts) if kind == "briefing" \
+        else compose_bulletin(_snapshot, lang)
+    doc.stamp = stamp_line(pd.Timestamp.now().floor("min"), lang)
+    return doc
+
+
+@st.cache_data(max_entries=150, show_spinner=False)
+def _file(kind: str, sha: str, lang: str, charts: bool, stamp: str, fmt: str, _doc: Document) -> bytes:
+    # The stamp is in the key: should the document leave the cache and be made again in another
+    # minute, its files are made again too, so the three offered together always carry one stamp.
+    return render(_doc, fmt)
 
 
 @st.cache_data(max_entries=20, show_spinner=False)
@@ -69,13 +80,72 @@ def _reopened_same(issue_id: str, sha: str) -> bool:
     return store.reopen(store.load(issue_id))[1]
 
 
+def _make_files(kind: str, sha: str, snapshot: dict, progress=None) -> dict[str, bytes]:
+    """The document's files in `formats`; `progress`, a st.progress bar, is moved along the steps."""
+    steps = 1 + len(formats)
+    if progress is not None:
+        progress.progress(0.0, text=t("brief_step_document", lang))
+    doc = _document(kind, sha, lang, font_problem is None, snapshot)
+    files = {}
+    for done, fmt in enumerate(formats, start=1):
+        if progress is not None:
+            progress.progress(done / steps, text=t("brief_step_format", lang, fmt=fmt.upper()))
+        files[fmt] = _file(kind, sha, lang, font_problem is None, doc.stamp, fmt, doc)
+    if progress is not None:
+        progress.progress(1.0)
+    return files
+
+
+def _offer_files(kind: str, sha: str, snapshot: dict, stem: str) -> None:
+    """A button that makes the files, with a progress bar, then their download buttons. Once
+    asked for in this session they are offered on every rerun for the same snapshot."""
+    asked = f"brief_files_asked_{kind}"
+    if st.session_state.get(asked) != (sha, lang):
+        label = t("brief_prepare_files", lang, formats=" / ".join(fmt.upper() for fmt in formats))
+        if not st.button(label, key=f"{kind}-prepare", icon=":material/description:"):
+            st.caption(t("brief_files_on_request", lang))
+            return
+        started = time.perf_counter()
+        with st.status(t("brief_preparing", lang), expanded=True) as status:
+            files = _make_files(kind, sha, snapshot, progress=st.progress(0.0))
+            status.update(label=t("brief_prepared", lang, s=f"{time.perf_counter() - started:.1f}"),
+                          state="complete", expanded=False)
+        st.session_state[asked] = (sha, lang)
+    else:
+        files = _make_files(kind, sha, snapshot)
+    _downloads(files, stem, kind)
+
+
 def _preview(doc) -> None:
-    """The document without its charts as Markdown, the charts as images beside it."""
+    """The document without its charts, as Markdown."""
     with st.container(border=True):
         st.markdown(to_markdown(doc, images="omit"))
-    for block in doc.blocks:
-        if isinstance(block, Image):
-            st.image(block.png, caption=block.caption)
+
+
+def _preview_charts(snapshot: dict) -> None:
+    """The briefing's two charts drawn by the browser from the snapshot's numbers (the files'
+    PNG charts are drawn only with the files)."""
+    data = chart_data(snapshot, lang)
+    epi = data["epi_curve"]
+    st.bar_chart(epi, x="date", y=list(epi.columns[1:]), x_label="", y_label="", color=[RED, ORANGE],
+                 stack=True, sort=False, height=260)
+    st.caption(t("brief_chart_epi_caption", lang))
+    usage = data["room_usage"]
+    trigger = snapshot["settings"]["room_usage_trigger"]
+    st.vega_lite_chart(usage, {
+        "height": 24 * max(len(usage), 1),
+        "layer": [
+            {"mark": "bar", "encoding": {
+                "y": {"field": "district", "type": "nominal", "sort": None, "title": None},
+                "x": {"field": "usage", "type": "quantitative", "title": None, "axis": {"format": ".0%"},
+                      "scale": {"domainMin": 0}},
+                "color": {"field": "red", "type": "nominal", "legend": None,
+                          "scale": {"domain": [True, False], "range": [RED, BLUE]}},
+                "tooltip": [{"field": "district", "type": "nominal"},
+                            {"field": "usage", "type": "quantitative", "format": ".1%"}]}},
+            {"mark": {"type": "rule", "color": RED, "strokeDash": [4, 3]}, "encoding": {"x": {"datum": trigger}}},
+        ]})
+    st.caption(t("brief_chart_usage_caption", lang, n=len(usage)))
 
 
 def _downloads(files: dict, stem: str, key: str) -> None:
@@ -86,8 +156,6 @@ def _downloads(files: dict, stem: str, key: str) -> None:
 
 
 version = ui.data_version()
-# The generation stamp of downloads made on this page: the minute they were built.
-stamp_at = pd.Timestamp.now().floor("min")
 briefing_tab, bulletin_tab, issued_tab = st.tabs([t("brief_tab_briefing", lang), t("brief_tab_bulletin", lang),
                                                   t("brief_tab_issued", lang)])
 
@@ -95,8 +163,7 @@ with briefing_tab:
     snapshot, seconds = _snapshot(version, scope, view.as_of)
     sha = snapshot_sha256(snapshot)
     st.caption(t("brief_footer_sha", lang, sha=sha) + " · " + t("brief_generation_seconds", lang, s=f"{seconds:.1f}"))
-    files = _files("briefing", sha, snapshot, lang, stamp_at, charts=font_problem is None)
-    _downloads(files, f"sitrep_briefing_asof_{view.as_of:%Y%m%d-%H%M}", "briefing")
+    _offer_files("briefing", sha, snapshot, f"sitrep_briefing_asof_{view.as_of:%Y%m%d-%H%M}")
     # Issued under the logged-in user's name: only a role that may issue, and only a city snapshot.
     if access.can(user, access.ISSUE_BRIEFING) and scope is None:
         with st.form("issue"):
@@ -104,19 +171,20 @@ with briefing_tab:
             issuer = user.display_name or user.login
             st.caption(t("brief_issue_as", lang, name=issuer, login=user.login))
             if st.form_submit_button(t("brief_issue_button", lang), disabled=font_problem is not None):
-                issued = store.issue(snapshot, issuer, lang=lang)
+                with st.spinner(t("brief_preparing", lang)):     # issuing renders and keeps all three files
+                    issued = store.issue(snapshot, issuer, lang=lang)
                 audit.record(database_path(), audit.BRIEFING_ISSUED, user=user, object=issued.id, scope=scope,
                              details={"as_of": snapshot["as_of"], "snapshot_sha256": sha, "lang": lang})
                 st.success(t("brief_issued_ok", lang, id=issued.id, sha=sha[:16]))
     st.subheader(t("brief_preview", lang))
-    _preview(compose_briefing(snapshot, lang, with_charts=font_problem is None))
+    _preview(compose_briefing(snapshot, lang, with_charts=False))
+    _preview_charts(snapshot)
 
 with bulletin_tab:
     bulletin = _bulletin(version, scope, view.as_of)
     bulletin_sha = snapshot_sha256(bulletin)
     st.caption(t("brief_footer_sha", lang, sha=bulletin_sha))
-    _downloads(_files("bulletin", bulletin_sha, bulletin, lang, stamp_at, charts=font_problem is None),
-               f"sitrep_bulletin_asof_{view.as_of:%Y%m%d-%H%M}", "bulletin")
+    _offer_files("bulletin", bulletin_sha, bulletin, f"sitrep_bulletin_asof_{view.as_of:%Y%m%d-%H%M}")
     _preview(compose_bulletin(bulletin, lang))
 
 with issued_tab:
@@ -137,8 +205,10 @@ with issued_tab:
         ids = [i.id for i in issued_list]
         picked = st.selectbox(t("brief_issued_pick", lang), ids, key="brief_issued_pick")
         issued = store.load(picked)
-        if font_problem is None:   # re-rendering the PDF to compare needs the font
-            same = _reopened_same(issued.id, issued.meta["snapshot_sha256"])
+        # Re-rendering the PDF to check it needs the font, and seconds: done when asked for.
+        if font_problem is None and st.toggle(t("brief_reopen_check", lang), key="brief_reopen_check"):
+            with st.spinner(t("brief_preparing", lang)):
+                same = _reopened_same(issued.id, issued.meta["snapshot_sha256"])
             st.caption(t("brief_reopened", lang, same=t("cci_yes" if same else "cci_no", lang)))
         _downloads({fmt: issued.file(fmt) for fmt in FORMATS}, f"sitrep_briefing_issued_{issued.id}", "issued")
         if st.toggle(t("brief_compare", lang), key="brief_compare"):

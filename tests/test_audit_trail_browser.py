@@ -1,5 +1,6 @@
 """A scripted session in Chromium leaves its trace (issue 12): a district officer reveals an overdue
-transfer list for a reason, a duty officer downloads a CSV and issues the briefing, and each of
+transfer list for a reason, a duty officer downloads a CSV and issues the briefing (then asks for
+its files and downloads the PDF, which is no audit event, as before), and each of
 these leaves exactly one audit entry naming who, what, which scope and (for the reveal) which rows
 and why. The entries are written to artifacts/audit_session.txt for the closing note."""
 
@@ -79,6 +80,13 @@ def test_a_reveal_an_export_and_an_issue_each_leave_one_entry(app_on_copy):
         duty.get_by_role("button", name="签发本期日报").click()
         expect(duty.get_by_text("已签发：").first).to_be_visible(timeout=120_000)
         assert _count(db, audit.BRIEFING_ISSUED) == issues + 1
+        # The page offers the briefing's files only when asked for, then as downloads.
+        duty.get_by_role("button", name="生成下载文件（MD / DOCX / PDF）").first.click()
+        expect(duty.get_by_text("下载文件已生成").first).to_be_visible(timeout=120_000)
+        with duty.expect_download(timeout=60_000) as download:
+            duty.get_by_role("button", name="⬇ 下载 PDF").first.click()
+        assert download.value.suggested_filename == "sitrep_briefing_asof_20220724-1800.pdf"
+        assert open(download.value.path(), "rb").read(5) == b"%PDF-"
         browser.close()
 
     OUT.mkdir(exist_ok=True)

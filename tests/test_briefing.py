@@ -22,7 +22,8 @@ import pytest
 from sitrep import PROJECT_ROOT, audit, registry
 from sitrep.briefing import store
 from sitrep.briefing.bulletin import build_bulletin
-from sitrep.briefing.compose import compose_briefing, compose_bulletin, red_item_lines, source_text, stamp_line
+from sitrep.briefing.compose import (chart_data, compose_briefing, compose_bulletin, red_item_lines, source_text,
+                                    stamp_line)
 from sitrep.briefing.document import Bullets, Document, Paragraph
 from sitrep.briefing.render import render, to_markdown
 from sitrep.briefing.snapshot import build_snapshot, canonical_json, snapshot_sha256
@@ -262,6 +263,21 @@ def test_docx_laid_out_by_a_word_processor_has_the_pages_its_footer_counts(tmp_p
     whole = "".join(texts)
     for expected in ("重庆市疫情防控日报", "跨区调度建议", "江北区隔离房间使用率98.7%", "003第57条", "分区县情况"):
         assert expected in whole, expected
+
+
+def test_the_previews_charts_draw_the_rows_of_the_files_charts(snapshot):
+    """The page draws the two charts itself from these frames; the files draw PNGs of the same rows."""
+    data = chart_data(snapshot, "zh")
+    epi = data["epi_curve"]
+    assert list(epi["date"]) == [d["date"][5:] for d in snapshot["epi_curve"]]
+    assert list(epi["确诊"]) == [d["confirmed"] for d in snapshot["epi_curve"]]
+    assert list(epi["无症状"]) == [d["asymptomatic"] for d in snapshot["epi_curve"]]
+    usage = data["room_usage"]
+    assert len(usage) == 12 and usage["usage"].is_monotonic_decreasing
+    first = usage.iloc[0]
+    assert (first["district"], round(first["usage"], 3), first["red"]) == ("江北区", 0.987, True)   # over 75 %
+    assert not usage["red"].iloc[1:].any()
+    assert chart_data(snapshot, "en")["room_usage"].iloc[0]["district"] == "Jiangbei District"
 
 
 def test_english_uses_the_same_snapshot(snapshot):

@@ -343,12 +343,36 @@ def _timeliness(doc: Document, s: dict, w: _Words, lang: str) -> None:
         tuple(rows), numeric=(2, 3, 4, 5, 6, 7), widths=(3.4, 1.0, 1.1, 1.1, 0.9, 1.1, 1.0, 1.3, 1.2)))
 
 
+def _usage_chart_rows(s: dict) -> list[dict]:
+    """The districts the room-usage chart shows: the highest usage first, at most USAGE_CHART_DISTRICTS."""
+    return sorted((r for r in s["district_table"] if r["room_usage"] is not None),
+                  key=lambda r: (-r["room_usage"], r["district_code"]))[:USAGE_CHART_DISTRICTS]
+
+
+def chart_data(snapshot: dict, lang: str = "zh") -> dict[str, pd.DataFrame]:
+    """The numbers of the briefing's two charts as frames, for a preview that draws them itself
+    (the files' PNGs are drawn by charts.py from the same rows, which takes the CJK font and time).
+    epi_curve: date (MM-DD) and one column per class, in the words of `lang`; room_usage: district
+    name, usage (a share) and whether it is red, highest usage first."""
+    w = _Words(snapshot, lang)
+    days = snapshot["epi_curve"]
+    epi = pd.DataFrame({
+        "date": [d["date"][5:] for d in days],
+        t("cases_class_confirmed", lang): [d["confirmed"] for d in days],
+        t("cases_class_asymptomatic", lang): [d["asymptomatic"] for d in days],
+    })
+    usage = _usage_chart_rows(snapshot)
+    rooms = pd.DataFrame({"district": [w.district(r["district_code"]) for r in usage],
+                          "usage": [r["room_usage"] for r in usage],
+                          "red": [bool(r["room_usage_red"]) for r in usage]})
+    return {"epi_curve": epi, "room_usage": rooms}
+
+
 def _charts(doc: Document, s: dict, w: _Words, lang: str) -> None:
     from sitrep.briefing import charts
 
     doc.add(Image("epi_curve", charts.epi_curve(s["epi_curve"], lang), t("brief_chart_epi_caption", lang)))
-    usage = sorted((r for r in s["district_table"] if r["room_usage"] is not None),
-                   key=lambda r: (-r["room_usage"], r["district_code"]))[:USAGE_CHART_DISTRICTS]
+    usage = _usage_chart_rows(s)
     doc.add(Image("room_usage", charts.room_usage([(w.district(r["district_code"]), r["room_usage"],
                                                     bool(r["room_usage_red"])) for r in usage],
                                                   s["settings"]["room_usage_trigger"], lang),
