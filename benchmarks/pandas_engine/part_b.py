@@ -61,25 +61,40 @@ def _is_true(flags: pd.Series) -> pd.Series:
     return flags.eq(True).fillna(False).astype(bool)
 
 
-def _sum_or_null(values: pd.Series) -> Any:
-    """SQL's sum(): null when every value is null."""
-    return values.sum(min_count=1)
-
-
 def _nullif_zero(values: pd.Series) -> pd.Series:
     return values.astype("float64").where(values.astype("float64") != 0)
 
 
-def _grouping_sets(rows: pd.DataFrame, keys: list[str], total_keys: list[str], spec: dict[str, tuple],
+# Aggregates by name: pandas' own group-wise methods, "sum_or_null" being SQL's sum() (null when every
+# value is null; pandas gives 0) and "size" count(*). One call per aggregate for all the columns
+# that use it: named aggregation calls once per column, and its overhead dominates these small frames.
+def _aggregate(grouped, spec: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    by_function: dict[str, list[tuple[str, str]]] = {}
+    for name, (column, function) in spec.items():
+        by_function.setdefault(function, []).append((name, column))
+    parts = {}
+    for function, pairs in by_function.items():
+        columns = list(dict.fromkeys(column for _, column in pairs))
+        if function == "size":
+            values = grouped.size()
+            parts.update({name: values for name, _ in pairs})
+            continue
+        selected = grouped[columns]
+        values = selected.sum(min_count=1) if function == "sum_or_null" else getattr(selected, function)()
+        parts.update({name: values[column] for name, column in pairs})
+    return pd.DataFrame({name: parts[name] for name in spec})
+
+
+def _grouping_sets(rows: pd.DataFrame, keys: list[str], total_keys: list[str], spec: dict[str, tuple[str, str]],
                    zero_when_empty: tuple[str, ...] = ()) -> pd.DataFrame:
     """`group by grouping sets ((keys), (total_keys))`: one row per value of `keys`, then one per
     value of `total_keys` with the other keys null (the city row). Over no rows at all, SQL still
     gives the grand total (total_keys empty) one row: counts 0, every other aggregate null."""
-    detail = rows.groupby(keys, dropna=False, sort=False).agg(**spec).reset_index()
+    detail = _aggregate(rows.groupby(keys, dropna=False, sort=False), spec).reset_index()
     if total_keys:
-        total = rows.groupby(total_keys, dropna=False, sort=False).agg(**spec).reset_index()
+        total = _aggregate(rows.groupby(total_keys, dropna=False, sort=False), spec).reset_index()
     elif len(rows):
-        total = rows.groupby(np.zeros(len(rows), dtype=int)).agg(**spec).reset_index(drop=True)
+        total = _aggregate(rows.groupby(np.zeros(len(rows), dtype=np.int8)), spec).reset_index(drop=True)
     else:
         total = pd.DataFrame({name: [0 if name in zero_when_empty else None] for name in spec})
     for key in keys:
@@ -229,11 +244,11 @@ def _round_half_away_from_zero(x: np.ndarray) -> np.ndarray:
     return np.copysign(whole + (magnitude - whole >= 0.5), x)
 
 
-def stg_test_progress(tables: Tables, round_districts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """staging/stg_test_progress: every progress report with finished and projected_finish_at."""
-    districts = stg_test_round_districts(tables) if round_districts is None else round_districts
+def stg_test_progress(tables: Tables, stg_round_districts: pd.DataFrame) -> pd.DataFrame:
+    """staging/stg_test_progress: every progress report with finished and projected_finish_at
+    (stg_round_districts: what stg_test_round_districts gives, computed once per query)."""
     r = tables["testing_progress_reports"].merge(
-        districts[["round_id", "district_code", "scope", "started_at", "target_population"]],
+        stg_round_districts[["round_id", "district_code", "scope", "started_at", "target_population"]],
         on=["round_id", "district_code"], how="inner")
     elapsed = _minutes_between(r["started_at"], r["reported_at"]).astype("int64")
     sampled, target = r["people_sampled"].astype("int64"), r["target_population"].astype("int64")
@@ -249,18 +264,16 @@ def stg_test_progress(tables: Tables, round_districts: pd.DataFrame | None = Non
               "finished", "projected_finish_at"]]
 
 
-def round_districts(tables: Tables, p: dict[str, Any]) -> pd.DataFrame:
+def round_districts(stg_round_districts: pd.DataFrame, p: dict[str, Any]) -> pd.DataFrame:
     """fragments/round_districts: round-districts started by $as_of, each with its deadline."""
-    d = stg_test_round_districts(tables)
-    d = d[d["started_at"] <= _as_of(p)].copy()
+    d = stg_round_districts[stg_round_districts["started_at"] <= _as_of(p)].copy()
     d["deadline_at"] = d["stored_deadline_at"].fillna(d["started_at"] + _hours(p["testing_round_deadline_hours"]))
     return d[["round_id", "district_code", "scope", "started_at", "deadline_at", "target_population", "targets"]]
 
 
-def round_reports(tables: Tables, p: dict[str, Any], districts: pd.DataFrame) -> pd.DataFrame:
-    """fragments/round_reports: reports filed by $as_of for `districts`, each judged late or not,
-    with how many the round-district has filed and the latest first (recency 1)."""
-    progress = stg_test_progress(tables)
+def round_reports(progress: pd.DataFrame, p: dict[str, Any], districts: pd.DataFrame) -> pd.DataFrame:
+    """fragments/round_reports: reports filed by $as_of (progress: stg_test_progress) for `districts`,
+    each judged late or not, with how many the round-district has filed and the latest first (recency 1)."""
     r = progress[progress["reported_at"] <= _as_of(p)].drop(columns=["scope", "started_at", "target_population"])
     r = r.merge(districts[["round_id", "district_code", "started_at", "deadline_at", "target_population"]],
                 on=["round_id", "district_code"], how="inner")
@@ -296,8 +309,9 @@ def round_active(p: dict[str, Any], districts: pd.DataFrame, reports: pd.DataFra
 
 
 def _active_round_districts(tables: Tables, p: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    districts = round_districts(tables, p)
-    reports = round_reports(tables, p, districts)
+    stg_round_districts = stg_test_round_districts(tables)
+    districts = round_districts(stg_round_districts, p)
+    reports = round_reports(stg_test_progress(tables, stg_round_districts), p, districts)
     return round_active(p, districts, reports), reports
 
 
@@ -735,7 +749,7 @@ def risk_support(tables: Tables, p: dict[str, Any], rule_id: str) -> pd.DataFram
         "areas": ("breach", "size"),
         "breaches": ("breach", "sum"),
         "unreported": ("unreported", "sum"),
-        "staff_on_duty": ("staff_on_duty", _sum_or_null),
+        "staff_on_duty": ("staff_on_duty", "sum_or_null"),
         "residents_reported": ("residents_reported", "sum"),
         "residents_short": ("residents_short", "sum"),
         "min_supply_days": ("supply_days", "min"),
@@ -817,9 +831,9 @@ def vac_60(tables: Tables, p: dict[str, Any]) -> pd.DataFrame:
     })
     rolled = _grouping_sets(rows, ["district_code"], [], {
         "report_date": ("report_date", "max"),
-        "vaccinated_full": ("vaccinated_full", _sum_or_null),
-        "residents_60plus": ("residents_60plus", _sum_or_null),
-        "vaccinated_booster": ("vaccinated_booster", _sum_or_null),
+        "vaccinated_full": ("vaccinated_full", "sum_or_null"),
+        "residents_60plus": ("residents_60plus", "sum_or_null"),
+        "vaccinated_booster": ("vaccinated_booster", "sum_or_null"),
         "districts_unknown": ("unknown", "sum"),
         "red_since": ("red_since", "min"),
     })
