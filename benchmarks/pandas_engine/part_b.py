@@ -121,12 +121,16 @@ def red_since(history: pd.DataFrame, scope: list[str]) -> pd.DataFrame:
             .reset_index())
 
 
+CLOCK_STATUSES = ["on_time", "done_late", "open_overdue", "pending"]
+
+
 def _clock_status(clocks: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """fragments/clock_status: on_time, done_late, open_overdue or pending, to the minute."""
     done = clocks["done_at"].notna()
-    return pd.Series(np.select(
-        [done & (clocks["done_at"] <= clocks["deadline"]), done, clocks["deadline"] < as_of],
-        ["on_time", "done_late", "open_overdue"], "pending"), index=clocks.index)
+    # codes into a categorical: comparing hundreds of thousands of status strings is slow
+    codes = np.select([done & (clocks["done_at"] <= clocks["deadline"]), done, clocks["deadline"] < as_of],
+                      [0, 1, 2], 3).astype(np.int8)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=CLOCK_STATUSES), index=clocks.index)
 
 
 # --- Clock rules: metrics/timeliness (CON-TRANSFER, EPI-*, SCR-8H, SCR-24H) -------------------------
