@@ -544,7 +544,8 @@ def test_sites(tables: Tables, p: dict[str, Any]) -> pd.DataFrame:
     rolled["denominator"] = rolled["communities"]
     rolled["threshold"] = float(p["residents_per_sampling_site"])
     rolled["is_red"] = (missing > 0).astype("object").where(known_answer, None)
-    rolled["red_since"] = pd.to_datetime(rolled["missing_since"]).where((missing > 0) & (rolled["missing_never_had"] == 0))
+    since_known = (missing > 0) & (rolled["missing_never_had"] == 0)     # else the breach began before the data
+    rolled["red_since"] = pd.to_datetime(rolled["missing_since"]).where(since_known)
     rolled["residents_without_site"] = rolled["residents_without_site"].fillna(0).astype("int64")
     return _ordered(rolled, ["district_code", "value", "numerator", "denominator", "threshold", "is_red",
                              "red_since", "residents_without_site", "unknown_without_site"], ["district_code"])
