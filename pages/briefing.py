@@ -45,6 +45,21 @@ def _bulletin(version: int, scope, as_of: pd.Timestamp) -> dict:
     return build_bulletin(ui.reader(), as_of)
 
 
+def _snapshot_of(as_of: pd.Timestamp) -> tuple[dict, float | None]:
+    """The briefing's snapshot: the newest moment's comes from the latest picture (computed once per
+    data version, sitrep/latest.py; no generation time to show), any other is computed here."""
+    if view.following and as_of == view.newest:
+        return ui.newest_read("briefing_snapshot", "briefing", {"as_of": as_of}, view,
+                              lambda: build_snapshot(ui.reader(), as_of)), None
+    return _snapshot(ui.data_version(), scope, as_of)
+
+
+def _bulletin_of(as_of: pd.Timestamp) -> dict:
+    if view.following and as_of == view.newest:
+        return ui.newest_read("bulletin", "bulletin", {"as_of": as_of}, view, lambda: build_bulletin(ui.reader(), as_of))
+    return _bulletin(ui.data_version(), scope, as_of)
+
+
 # The PDF and the charts need a CJK font on the server (fonts-noto-cjk). Without one the page
 # still gives the briefing, as Markdown and DOCX without charts, and says what to install.
 try:
@@ -160,9 +175,10 @@ briefing_tab, bulletin_tab, issued_tab = st.tabs([t("brief_tab_briefing", lang),
                                                   t("brief_tab_issued", lang)])
 
 with briefing_tab:
-    snapshot, seconds = _snapshot(version, scope, view.as_of)
+    snapshot, seconds = _snapshot_of(view.as_of)
     sha = snapshot_sha256(snapshot)
-    st.caption(t("brief_footer_sha", lang, sha=sha) + " · " + t("brief_generation_seconds", lang, s=f"{seconds:.1f}"))
+    st.caption(t("brief_footer_sha", lang, sha=sha)
+               + ("" if seconds is None else " · " + t("brief_generation_seconds", lang, s=f"{seconds:.1f}")))
     _offer_files("briefing", sha, snapshot, f"sitrep_briefing_asof_{view.as_of:%Y%m%d-%H%M}")
     # Issued under the logged-in user's name: only a role that may issue, and only a city snapshot.
     if access.can(user, access.ISSUE_BRIEFING) and scope is None:
@@ -181,7 +197,7 @@ with briefing_tab:
     _preview_charts(snapshot)
 
 with bulletin_tab:
-    bulletin = _bulletin(version, scope, view.as_of)
+    bulletin = _bulletin_of(view.as_of)
     bulletin_sha = snapshot_sha256(bulletin)
     st.caption(t("brief_footer_sha", lang, sha=bulletin_sha))
     _offer_files("bulletin", bulletin_sha, bulletin, f"sitrep_bulletin_asof_{view.as_of:%Y%m%d-%H%M}")

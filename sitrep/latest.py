@@ -125,12 +125,13 @@ WHOLE_CITY = {"district_code": None, "township_code": None}
 
 def seed_reads() -> list[Read]:
     """What a fresh install's first picture computes before any page has asked: the red list,
-    every registry metric, and the overview's headline cards (now, a day and a week before) and
-    the rows behind them, for the whole city."""
+    every registry metric, the overview's headline cards (now, a day and a week before) and the
+    rows behind them, and the briefing's and bulletin's snapshots, for the whole city."""
     def read(kind: str, name: str, offset=pd.Timedelta(0), **params) -> Read:
         return Read(kind, name, tuple(sorted({**WHOLE_CITY, **params}.items())), None, offset)
 
-    reads = [read("red_list", "red_list"), read("query", "details/case_daily")]
+    reads = [read("red_list", "red_list"), read("query", "details/case_daily"),
+             Read("briefing_snapshot", "briefing"), Read("bulletin", "bulletin")]
     reads += [read("metric", metric_id) for metric_id in registry.metrics()]
     for h in registry.headlines("overview"):
         for offset in (pd.Timedelta(0), -DAY, -WEEK):

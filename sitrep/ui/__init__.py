@@ -15,7 +15,7 @@ The database pools themselves are in sitrep.db, the pure row helpers in sitrep.f
 
 from sitrep.ui.auth import current_user
 from sitrep.frames import CITY, field, is_red, scope_row, when
-from sitrep.ui.data import (current_file_version, data_version, newer_version_preparing, version_to_show, district_names, district_outlines,
+from sitrep.ui.data import (current_file_version, data_version, newer_version_preparing, newest_read, version_to_show, district_names, district_outlines,
                             districts_frame, metric_frame, query_frame, reader, reading_scope, red_list_frame,
                             reference_frame, say_timeout, scoped, scoped_label, timed_out, townships_frame, whole_city_label)
 from sitrep.ui.people import people_table
@@ -25,7 +25,7 @@ from sitrep.ui.widgets import (definition, definition_text, format_delta, headli
                                table)
 
 __all__ = ["CITY", "View", "as_of_caption", "chosen_language", "controls", "current_file_version", "current_view",
-           "current_user", "data_version", "newer_version_preparing", "version_to_show", "definition", "definition_text", "district_names", "district_outlines", "districts_frame",
+           "current_user", "data_version", "newer_version_preparing", "newest_read", "version_to_show", "definition", "definition_text", "district_names", "district_outlines", "districts_frame",
            "field", "format_delta", "headline_text", "is_red", "kpi", "metric_frame", "metric_label", "people_table", "query_frame", "readable",
            "reader", "reading_scope", "red_list_frame", "red_note", "reference_frame", "say_timeout", "scope_row", "scoped", "scoped_label", "table",
            "timed_out", "townships_frame", "when", "whole_city_label"]

@@ -15,6 +15,7 @@ reads (the briefing's snapshot) are caught around the page in app.py, with the s
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -187,7 +188,7 @@ def _red_list_cached(version: int, scope, as_of: pd.Timestamp, district_code, to
     return redlist_module.red_list(_reader(scope), as_of, district_code=district_code, township_code=township_code)
 
 
-def _newest(kind: str, name: str, params: dict, view: View, compute):
+def newest_read(kind: str, name: str, params: dict, view: View, compute):
     """A read at (or relative to) the newest moment: from this version's latest picture, else
     computed here and kept in the picture for every session after. The answer is a copy: a
     page may change its frame without touching what others are served."""
@@ -197,7 +198,7 @@ def _newest(kind: str, name: str, params: dict, view: View, compute):
     if answer is None:
         answer = compute()
         pictures().remember(version, view.newest, read, answer)
-    return answer.copy() if isinstance(answer, pd.DataFrame) else answer
+    return answer.copy() if isinstance(answer, pd.DataFrame) else copy.deepcopy(answer)
 
 
 def _params(view: View, params: dict) -> dict:
@@ -238,7 +239,7 @@ def metric_frame(metric_id: str, view: View, **params) -> pd.DataFrame:
     params = _params(view, params)
     try:
         if view.following:
-            return _newest("metric", metric_id, params, view,
+            return newest_read("metric", metric_id, params, view,
                            lambda: queries.run_metric(reader(), metric_id, **params))
         return _metric_cached(data_version(), reading_scope(), metric_id, params)
     except QueryTimeout as timeout:
@@ -253,7 +254,7 @@ def query_frame(name: str, view: View, **params) -> pd.DataFrame:
     params = _params(view, params)
     try:
         if view.following:
-            return _newest("query", name, params, view, lambda: queries.run(reader(), name, **params))
+            return newest_read("query", name, params, view, lambda: queries.run(reader(), name, **params))
         return _query_cached(data_version(), reading_scope(), name, params)
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang)
@@ -265,7 +266,7 @@ def red_list_frame(view: View, **place) -> pd.DataFrame:
     place = {**view.place, **place}
     try:
         if view.following:
-            return _newest("red_list", "red_list", {"as_of": view.as_of, **place}, view,
+            return newest_read("red_list", "red_list", {"as_of": view.as_of, **place}, view,
                            lambda: redlist_module.red_list(reader(), view.as_of, **place))
         return _red_list_cached(data_version(), reading_scope(), view.as_of, place["district_code"], place["township_code"])
     except QueryTimeout as timeout:
