@@ -750,6 +750,11 @@ def district_names(t, p):
     return names.sort_values("district_code", kind="stable").reset_index(drop=True)
 
 
+# The tables these queries read (load_tables(path, TABLES) loads no more).
+TABLES = ["assist_letters", "case_classifications", "cases", "commuting_ties", "contact_tests", "contacts",
+          "districts", "facilities", "investigations", "room_stays", "rooms", "screening_tasks",
+          "transport_passengers", "transport_runs"]
+
 QUERIES = {
     "metrics/iso_use": iso_use,
     "metrics/iso_reserve": iso_reserve,
