@@ -33,10 +33,13 @@ def iso_use(t, p):
     whole_city_only(p)
     trigger = exact(p["room_usage_trigger"])
     changes = room_changes(t, p)
-    usage = grouping_sets(changes, rooms=("rooms_delta", "sum"), rooms_occupied=("occupied_delta", "sum"))
+    usage = grouping_sets(changes, sql_sums=("rooms", "rooms_occupied"),
+                          rooms=("rooms_delta", "sum"), rooms_occupied=("occupied_delta", "sum"))
     usage = usage[(usage["rooms"] > 0) | usage["district_code"].isna()].reset_index(drop=True)
-    red = usage["rooms_occupied"] * trigger.denominator >= trigger.numerator * usage["rooms"]
-    sums = running_sums(changes_where_red(changes, set(scope_of(usage["district_code"][red]))),
+    # No change at all (before any data): the city's sums are null, and so is its verdict.
+    red = _nullable(usage["rooms_occupied"] * trigger.denominator >= trigger.numerator * usage["rooms"],
+                    usage["rooms"].notna())
+    sums = running_sums(changes_where_red(changes, set(scope_of(usage["district_code"][red.fillna(False)]))),
                         ["rooms_delta", "occupied_delta"])
     since = red_since(pd.DataFrame({
         "scope": sums["scope"], "changed_at": sums["changed_at"],
@@ -64,7 +67,7 @@ def iso_reserve(t, p):
                     .groupby("district_code")["open"].sum().rename("rooms").reset_index())
     per_district = places.merge(per_district, on="district_code", how="outer")
     per_district["rooms"] = per_district["rooms"].fillna(0).astype("int64")
-    now = grouping_sets(per_district, rooms=("rooms", "sum"), population=("population", "sum"),
+    now = grouping_sets(per_district, sql_sums=("population",), rooms=("rooms", "sum"), population=("population", "sum"),
                         known=("population", "count"), places=("district_code", "size"))
     # The city row's population only when every district's is known (a partial sum would overstate).
     now["population"] = now["population"].where(now["known"] == now["places"])

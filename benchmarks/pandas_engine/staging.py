@@ -74,13 +74,17 @@ def minutes_between(start: pd.Series | pd.Timestamp, end: pd.Series | pd.Timesta
 
 # --- grouping sets ((district_code), ()) --------------------------------------------------------
 
-def grouping_sets(frame: pd.DataFrame, **aggregations) -> pd.DataFrame:
+def grouping_sets(frame: pd.DataFrame, sql_sums: tuple[str, ...] = (), **aggregations) -> pd.DataFrame:
     """One row per district of `frame` and the city row (district_code None, first; present even
     when `frame` is empty: counts 0, min/max null), like `group by grouping sets ((district_code), ())
-    ... order by district_code nulls first`. aggregations are pandas named aggregations."""
+    ... order by district_code nulls first`. aggregations are pandas named aggregations; the
+    output columns named in sql_sums are SQL sums, null (not pandas' 0) over no rows."""
     per_district = frame.groupby("district_code", sort=True).agg(**aggregations)
     everything = pd.Categorical(np.zeros(len(frame), dtype="int64"), categories=[0])
     city = frame.groupby(everything, observed=False).agg(**aggregations)
+    if frame.empty:
+        for column in sql_sums:
+            city[column] = np.nan
     per_district.index = per_district.index.astype(object)
     city.index = pd.Index([None], dtype=object)
     out = pd.concat([city, per_district]) if len(per_district) else city
