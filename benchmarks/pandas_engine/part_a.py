@@ -67,8 +67,9 @@ def iso_reserve(t, p):
                     .groupby("district_code")["open"].sum().rename("rooms").reset_index())
     per_district = places.merge(per_district, on="district_code", how="outer")
     per_district["rooms"] = per_district["rooms"].fillna(0).astype("int64")
-    now = grouping_sets(per_district, sql_sums=("population",), rooms=("rooms", "sum"), population=("population", "sum"),
-                        known=("population", "count"), places=("district_code", "size"))
+    now = grouping_sets(per_district, sql_sums=("population",), rooms=("rooms", "sum"),
+                        population=("population", "sum"), known=("population", "count"),
+                        places=("district_code", "size"))
     # The city row's population only when every district's is known (a partial sum would overstate).
     now["population"] = now["population"].where(now["known"] == now["places"])
     known = now["population"].notna()
@@ -237,7 +238,8 @@ def iso_runway(t, p):
     window_hours, alert_days = exact(p["runway_window_hours"]), exact(p["runway_alert_days"])
     window = hours(p["runway_window_hours"])
     changes = room_changes(t, p)
-    changes = changes.assign(occupied_before=changes["occupied_delta"].where(changes["changed_at"] <= as_of - window, 0))
+    changes = changes.assign(
+        occupied_before=changes["occupied_delta"].where(changes["changed_at"] <= as_of - window, 0))
     w = grouping_sets(changes, rooms=("rooms_delta", "sum"), rooms_occupied=("occupied_delta", "sum"),
                       rooms_occupied_before=("occupied_before", "sum"))
     w = w[(w["rooms"] > 0) | w["district_code"].isna()].reset_index(drop=True)
@@ -310,9 +312,9 @@ def _runway_history(changes, red_scopes, as_of, window, trigger, runway_red) -> 
 # --- contacts -------------------------------------------------------------------------------------
 
 def timeliness(t, p):
-    """metrics/timeliness for any clock rule (CON-TRANSFER here; the EPI-/SCR- rules use it too)."""
+    """metrics/timeliness for any clock rule (CON-TRANSFER here; the EPI-/SCR- rules use it too,
+    and where part_b.py is present its own metrics/timeliness stands: see __init__)."""
     whole_city_only(p)
-    as_of = p["as_of"]
     items = clock_items(t, p)
     status, in_window = items["status"], items["in_window"]
     items = items.assign(

@@ -8,7 +8,6 @@ would keep them in st.cache_data); fragments take the bound parameters `p`.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable
 from decimal import Decimal
