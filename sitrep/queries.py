@@ -149,6 +149,12 @@ def run(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | No
     sql, bound, limit = sql_text(name), bind(name, params, settings), time_limit(settings)
     if not isinstance(con, duckdb.DuckDBPyConnection):
         return con.run(name, bound, limit)
+    return guarded_df(con, sql, bound, name, limit)
+
+
+def guarded_df(con: duckdb.DuckDBPyConnection, sql: str, bound: dict[str, Any], name: str,
+               limit: float | None) -> pd.DataFrame:
+    """con.execute(sql, bound).df(), interrupted past `limit` seconds (QueryTimeout naming `name`)."""
     if limit is None:
         return con.execute(sql, bound).df()
     # A timer interrupts the connection (a cursor is one) if the query is still running at the
