@@ -128,7 +128,7 @@ def main() -> int:
 
 
 def _guarded(cur) -> None:
-    """`select 1` under the time limit the way queries.run arms it (queries._guarded_fetch)."""
+    """`select 1` under the time limit the way queries.run arms it (queries.guarded_df)."""
     queries.guarded_df(cur, "select 1", {}, "select_one", 30.0)
 
 
