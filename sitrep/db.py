@@ -47,19 +47,26 @@ def install_staging_views(con: duckdb.DuckDBPyConnection) -> None:
 
     Temporary, so they work on read-only connections and on databases built before a
     view changed; each connection or cursor installs its own. A view that reads another
-    is created after it (passes until every view stands).
+    is created after it (passes until every view stands). The order that worked is kept for the
+    next cursor: a view tried before the one it reads fails only after DuckDB has bound most of it.
     """
-    pending = staging_files()
+    pending = sorted(staging_files(), key=lambda path: _staging_order.get(path.stem, len(_staging_order)))
+    created = []
     while pending:
         failed = []
         for path in pending:
             try:
                 con.execute(f"create or replace temp view {path.stem} as\n{sql_text(f'staging/{path.stem}')}")
+                created.append(path.stem)
             except duckdb.CatalogException:
                 failed.append(path)
         if len(failed) == len(pending):
             raise RuntimeError(f"staging views that cannot be created: {[p.stem for p in failed]}")
         pending = failed
+    _staging_order.update((stem, rank) for rank, stem in enumerate(created))
+
+
+_staging_order: dict[str, int] = {}     # staging view -> its place in an order in which each view can be created
 
 
 def scope_files() -> list[Path]:
@@ -142,8 +149,47 @@ def new_cursor(con: duckdb.DuckDBPyConnection, catalog: str | None = None, *,
     cur.execute(f'use "{catalog}"')
     if scope is not None:
         install_scope(cur, scope, catalog)
-    install_staging_views(cur)
+    if scope is not None or not read_stored_staging(cur):
+        install_staging_views(cur)
     return cur
+
+
+# Staging models stored as tables, once per opened file, in the private in-memory catalog that
+# connect_read attaches the file into (its default catalog, named so by DuckDB).
+STORED_STAGING_CATALOG = "memory"
+_storing = threading.Lock()
+
+
+def read_stored_staging(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Install a whole-city cursor's staging views as reads of tables holding their rows (issue 13).
+
+    A staging view does not depend on $as_of or any parameter, and the file is read-only (an import
+    replaces it, and connect_read opens the new one in a new instance), so its rows are the same for
+    every query on this connection. Stored once (the first whole-city cursor pays: ~0.4 s CPU for
+    the city's million room changes), every later query reads them instead of recomputing them
+    (ISO-USE's self-join of stays) and plans a table scan instead of the view's joins and unions
+    (the small EPI-* and TEST-* queries). Only whole-city cursors: a district-bound cursor's views
+    read its own scoped tables (install_scope). False, and the views stay, on a connection without
+    a writable in-memory catalog beside the file's (duckdb.connect(path) as the benchmarks open it):
+    then install_staging_views."""
+    writable = cur.execute(
+        "select count(*) from duckdb_databases() where database_name = $memory and not readonly "
+        "and current_database() <> $memory", {"memory": STORED_STAGING_CATALOG}).fetchone()[0]
+    if not writable:
+        return False
+    views = [path.stem for path in sorted(staging_files(), key=lambda p: _staging_order.get(p.stem, 0))]
+    with _storing:
+        stored = {r[0] for r in cur.execute(
+            "select table_name from duckdb_tables() where database_name = $memory and schema_name = 'main'",
+            {"memory": STORED_STAGING_CATALOG}).fetchall()}
+        if any(f"stored_{view}" not in stored for view in views):
+            install_staging_views(cur)
+        for view in views:
+            if f"stored_{view}" not in stored:
+                cur.execute(f"create table {STORED_STAGING_CATALOG}.main.stored_{view} as select * from {view}")
+    for view in views:
+        cur.execute(f"create or replace temp view {view} as select * from {STORED_STAGING_CATALOG}.main.stored_{view}")
+    return True
 
 
 class ReadPool:

@@ -23,8 +23,11 @@ so a page can say so and go on, instead of freezing. The connection stays usable
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
 import threading
+import time
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -149,39 +152,81 @@ def run(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | No
     sql, bound, limit = sql_text(name), bind(name, params, settings), time_limit(settings)
     if not isinstance(con, duckdb.DuckDBPyConnection):
         return con.run(name, bound, limit)
+    return guarded_df(con, sql, bound, name, limit)
+
+
+def guarded_df(con: duckdb.DuckDBPyConnection, sql: str, bound: dict[str, Any], name: str,
+               limit: float | None) -> pd.DataFrame:
+    """con.execute(sql, bound).df(), interrupted past `limit` seconds (QueryTimeout naming `name`)."""
     if limit is None:
         return con.execute(sql, bound).df()
-    # A timer interrupts the connection (a cursor is one) if the query is still running at the
-    # limit, and again every 50 ms until it stops (an interrupt that lands before DuckDB has
-    # started the query is forgotten). The lock makes sure it never interrupts anything but this query.
-    lock, state = threading.Lock(), {"running": True, "fired": False, "timer": None}
-
-    def stop() -> None:
-        with lock:
-            if state["running"]:
-                state["fired"] = True
-                con.interrupt()
-                state["timer"] = _start_timer(0.05, stop)
-
-    with lock:
-        state["timer"] = _start_timer(limit, stop)
+    watch = _WATCHDOG.arm(con, limit)
     try:
         return con.execute(sql, bound).df()
     except duckdb.InterruptException as error:
-        if state["fired"]:
+        if watch.fired:
             raise QueryTimeout(name, limit) from error
         raise
     finally:
-        with lock:
-            state["running"] = False
-            state["timer"].cancel()
+        _WATCHDOG.disarm(watch)
 
 
-def _start_timer(seconds: float, action) -> threading.Timer:
-    timer = threading.Timer(seconds, action)
-    timer.daemon = True
-    timer.start()
-    return timer
+class _Watch:
+    """One query under a time limit: its connection, when to interrupt it, whether it was."""
+
+    __slots__ = ("con", "deadline", "running", "fired")
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, deadline: float):
+        self.con, self.deadline, self.running, self.fired = con, deadline, True, False
+
+
+class _Watchdog:
+    """One thread that interrupts every query past its time limit.
+
+    A threading.Timer per query started a thread for every query, a floor of its own under load.
+    This thread sleeps until the earliest deadline. At it, a query still running is interrupted,
+    and again every 50 ms until it stops (an interrupt that lands before DuckDB has started the
+    query is forgotten). Arming, disarming and interrupting hold one lock, so a query that has
+    finished is never interrupted: the next query on that cursor is safe."""
+
+    RETRY_SECONDS = 0.05
+
+    def __init__(self) -> None:
+        self._wake = threading.Condition()
+        self._heap: list[tuple[float, int, _Watch]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, con: duckdb.DuckDBPyConnection, limit: float) -> _Watch:
+        watch = _Watch(con, time.monotonic() + limit)
+        with self._wake:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._watch, name="sitrep-query-watchdog", daemon=True)
+                self._thread.start()
+            heapq.heappush(self._heap, (watch.deadline, next(self._order), watch))
+            if self._heap[0][2] is watch:
+                self._wake.notify()
+        return watch
+
+    def disarm(self, watch: _Watch) -> None:
+        with self._wake:
+            watch.running, watch.con = False, None     # its heap entry is dropped when it comes due
+
+    def _watch(self) -> None:
+        with self._wake:
+            while True:
+                now = time.monotonic()
+                while self._heap and (not self._heap[0][2].running or self._heap[0][0] <= now):
+                    _, _, watch = heapq.heappop(self._heap)
+                    if watch.running:
+                        watch.fired = True
+                        watch.con.interrupt()
+                        watch.deadline = now + self.RETRY_SECONDS
+                        heapq.heappush(self._heap, (watch.deadline, next(self._order), watch))
+                self._wake.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_WATCHDOG = _Watchdog()
 
 
 def empty_frame(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, Any] | None = None,

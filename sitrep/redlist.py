@@ -9,6 +9,7 @@ TEST-CADENCE) give one item per round and district.
 from __future__ import annotations
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -58,20 +59,29 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
     catalog = current_catalog(con) if duck else None
     scope = scope_of(con) if duck else None   # each metric's cursor reads what con reads: the same districts
 
-    def evaluate(metric: registry.Metric) -> pd.DataFrame:
-        if not duck:
-            return run_metric(con, metric.id, as_of=as_of, district_code=district_code,
-                              township_code=township_code, settings=settings)
-        # Each thread reads through its own cursor; DuckDB runs them side by side.
-        cur = new_cursor(con, catalog, scope=scope)
-        try:
-            return run_metric(cur, metric.id, as_of=as_of, district_code=district_code,
-                              township_code=township_code, settings=settings)
-        finally:
-            cur.close()
+    # Each worker thread reads through one cursor of its own, made at its first rule and used for
+    # every rule it takes (a cursor per rule installed the staging views 30 times per red list);
+    # DuckDB runs the threads' queries side by side.
+    local, cursors, made = threading.local(), [], threading.Lock()
 
-    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        frames = list(pool.map(evaluate, flagging))
+    def thread_cursor() -> duckdb.DuckDBPyConnection:
+        cur = getattr(local, "cursor", None)
+        if cur is None:
+            cur = local.cursor = new_cursor(con, catalog, scope=scope)
+            with made:
+                cursors.append(cur)
+        return cur
+
+    def evaluate(metric: registry.Metric) -> pd.DataFrame:
+        return run_metric(thread_cursor() if duck else con, metric.id, as_of=as_of, district_code=district_code,
+                          township_code=township_code, settings=settings)
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+            frames = list(pool.map(evaluate, flagging))
+    finally:
+        for cur in cursors:
+            cur.close()
 
     items = []
     for metric, frame in zip(flagging, frames):

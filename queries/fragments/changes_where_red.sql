@@ -5,9 +5,10 @@
 -- and red_now(scope_code). One row per change and scope red now that it counts toward:
 -- scope_code, then every column of changes as it is.
 -- The rule's counts after each moment are then running sums over the scope up to and including
--- that moment, all changes of one moment together (a range frame):
+-- that moment, all changes of one moment together: the changes added up per scope and moment
+-- first (fewer rows for the window), then
 --   sum(x_delta) over (partition by scope_code order by changed_at
---                      range between unbounded preceding and current row)
+--                      rows between unbounded preceding and current row)
 -- and red_history(scope_code, changed_at, is_red) tests them, for fragments/red_since.
 select c.district_code as scope_code, c.*
 from changes c

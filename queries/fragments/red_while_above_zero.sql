@@ -5,11 +5,17 @@
 -- moment being the sum of its changes up to and including that moment.
 -- Reads changes(district_code, changed_at, delta, ...) and red_now(scope_code); a query whose
 -- change column has another name renames it with the argument (delta = x_delta).
--- One row per scope red now and change: scope_code, changed_at, is_red; fragments/red_since
--- reads it.
+-- One row per scope red now and moment of change: scope_code, changed_at, is_red;
+-- fragments/red_since reads it.
 select
     scope_code,
     changed_at,
     sum(delta) over (partition by scope_code order by changed_at
-                     range between unbounded preceding and current row) > 0 as is_red
-from (${fragments/changes_where_red}) c
+                     rows between unbounded preceding and current row) > 0 as is_red
+from (
+    -- The changes of one moment added up first: the window then runs over moments, not changes
+    -- (about half as many rows for ISO-*), and each moment's row is the count after all of them.
+    select scope_code, changed_at, sum(delta) as delta
+    from (${fragments/changes_where_red}) c
+    group by scope_code, changed_at
+) m

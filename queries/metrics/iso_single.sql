@@ -40,31 +40,14 @@ red_now as (
     select district_code as scope_code from shared_counts where rooms_shared > 0
 ),
 
-stays as (
-    -- For the history: every stay checked in up to $as_of, to the far future while still in.
-    select
-        r.district_code,
-        s.room_id,
-        s.stay_id,
-        s.check_in_at,
-        coalesce(s.check_out_at, timestamp '9999-12-31 00:00:00') as check_out_at
-    from room_stays s
-    join stg_rooms r on r.room_id = s.room_id
-    where s.check_in_at <= $as_of
-      and ($district_code is null or r.district_code = $district_code)
-      and ($township_code is null or r.township_code = $township_code)
-),
-
 shared_pairs as (
-    -- Every two stays of one room that were there at the same time, and when (to the far future
-    -- while both are still in).
-    select
-        a.district_code,
-        greatest(a.check_in_at, b.check_in_at) as shared_from,
-        least(a.check_out_at, b.check_out_at) as shared_until
-    from stays a
-    join stays b on b.room_id = a.room_id and b.stay_id > a.stay_id
-    where greatest(a.check_in_at, b.check_in_at) < least(a.check_out_at, b.check_out_at)
+    -- Every two stays of one room that were there at the same time (stg_iso_shared_pairs, stored
+    -- once per file for whole-city readers), both checked in by $as_of, in the place filter.
+    select district_code, shared_from, shared_until
+    from stg_iso_shared_pairs
+    where shared_from <= $as_of
+      and ($district_code is null or district_code = $district_code)
+      and ($township_code is null or township_code = $township_code)
 ),
 
 changes as (

@@ -25,15 +25,23 @@ red_now as (
 
 changes_where_red as (${fragments/changes_where_red}),
 
+moment_changes as (
+    -- The changes of one moment added up first: the window then runs over moments, not changes
+    -- (about half as many rows at city scale).
+    select scope_code, changed_at, sum(occupied_delta) as occupied_delta, sum(rooms_delta) as rooms_delta
+    from changes_where_red
+    group by scope_code, changed_at
+),
+
 red_history as (
     -- Usage after each moment: the changes of its scope up to and including it.
     select
         scope_code,
         changed_at,
         sum(occupied_delta) over so_far >= $room_usage_trigger * sum(rooms_delta) over so_far as is_red
-    from changes_where_red
+    from moment_changes
     window so_far as (partition by scope_code order by changed_at
-                      range between unbounded preceding and current row)
+                      rows between unbounded preceding and current row)
 ),
 
 red_since as (${fragments/red_since}),
