@@ -139,33 +139,35 @@ def pg_value(value: Any) -> Any:
 
 # --- answers as DuckDB gives them -----------------------------------------------------------------
 
-# PostgreSQL type oids (pg_type) of the result columns converted to DuckDB's pandas dtypes.
-_INTEGER_OIDS = {20, 21, 23}            # int8, int2, int4
+# PostgreSQL type oids (pg_type) of the result columns -> DuckDB's pandas dtypes (without a
+# null, with one): integers keep their width and are nullable only where a null is among them.
+_INTEGER_DTYPES = {21: ("int16", "Int16"), 23: ("int32", "Int32"), 20: ("int64", "Int64")}
 _FLOAT_OIDS = {700, 701, 1700}          # float4, float8, numeric: DuckDB returns a decimal as a double
 _BOOL_OID = 16
 _TIME_OIDS = {1114, 1082}               # timestamp, date
 
 
 def to_frame(columns: list[str], type_oids: list[int], rows: list[tuple]) -> pd.DataFrame:
-    """Rows as DuckDB's .df() gives them: integers as int64 (float64 where a null is among them),
-    numerics as float64, truth values as bool (object with None where null), times as
-    datetime64, text as object."""
+    """Rows in the dtypes DuckDB's .df() gives: int16/32/64 (Int16/32/64 where a null is among
+    them), numerics and doubles as float64, truth values as bool (boolean where null), times as
+    datetime64, text as pandas' string dtype (object when every value is null)."""
     data = {}
     values_by_column = list(zip(*rows)) if rows else [() for _ in columns]
     for column, oid, values in zip(columns, type_oids, values_by_column):
         has_null = any(v is None for v in values)
-        if oid in _INTEGER_OIDS:
-            data[column] = np.asarray([np.nan if v is None else v for v in values],
-                                      dtype="float64" if has_null else "int64")
+        if oid in _INTEGER_DTYPES:
+            data[column] = pd.array(values, dtype=_INTEGER_DTYPES[oid][has_null])
         elif oid in _FLOAT_OIDS:
             data[column] = np.asarray([np.nan if v is None else float(v) for v in values], dtype="float64")
-        elif oid == _BOOL_OID and not has_null:
-            data[column] = np.asarray(values, dtype=bool)
+        elif oid == _BOOL_OID:
+            data[column] = pd.array(values, dtype="boolean" if has_null else "bool")
         elif oid in _TIME_OIDS:
             data[column] = pd.to_datetime(pd.Series(values, dtype=object)).to_numpy() if values else \
                 np.array([], dtype="datetime64[us]")
+        elif has_null and all(v is None for v in values):
+            data[column] = np.asarray(values, dtype=object)
         else:
-            data[column] = pd.Series(values, dtype=object).to_numpy()
+            data[column] = pd.Series(values)           # text: pandas' string dtype, as DuckDB gives it
     return pd.DataFrame(data, columns=columns)
 
 
@@ -176,13 +178,16 @@ class PostgresEngine:
 
     engine = "postgres"
 
-    def __init__(self, conninfo: dict[str, Any] | str, time_limit: float | None | str = "setting"):
+    def __init__(self, conninfo: dict[str, Any] | str, time_limit: float | None | str = "setting",
+                 install_staging: bool = True):
         """conninfo: psycopg.connect's keywords or a connection string. time_limit: seconds a query
         may run; "setting" (default) takes the app's query_time_limit_seconds as DuckDB does,
-        None or 0 sets none (the benchmark)."""
+        None or 0 sets none (the benchmark). install_staging: create the staging views on each
+        connection (they read the tables of queries/schema/, which must be there)."""
         self.psycopg = require_psycopg()
         self.conninfo = conninfo
         self.time_limit = time_limit
+        self.install_staging = install_staging
         self._local = threading.local()
         self._connections: list[Any] = []
         self._lock = threading.Lock()
@@ -196,7 +201,8 @@ class PostgresEngine:
                 self.psycopg.connect(info, autocommit=True)
             # Times are wall-clock times in Chongqing, stored without a zone: no session zone may shift them.
             con.execute("set timezone = 'UTC'")
-            self._install_staging_views(con)
+            if self.install_staging:
+                self._install_staging_views(con)
             self._local.con, self._local.timeout_ms = con, None
             with self._lock:
                 self._connections.append(con)
