@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sitrep.db import connect_read, install_staging_views  # noqa: E402
 from sitrep.engines.agreement import differences  # noqa: E402
-from sitrep.engines.pg_cluster import PostgresUnavailable, PrivateCluster, load_duckdb  # noqa: E402
+from sitrep.engines.pg_cluster import (PostgresUnavailable, PrivateCluster, load_duckdb,  # noqa: E402
+                                       require_psycopg)
 from sitrep.queries import run_metric  # noqa: E402
 from sitrep.redlist import red_list  # noqa: E402
 from sitrep.registry import metrics  # noqa: E402
@@ -215,9 +216,8 @@ def main() -> int:
             print("PostgreSQL: loading ...", file=sys.stderr, flush=True)
             report = load_duckdb(cluster, args.db,
                                  progress=lambda message: print(f"  {message}", file=sys.stderr, flush=True))
-            version = PostgresEngine(cluster.conninfo(), time_limit=None)
-            server = version._connection().execute("show server_version").fetchone()[0]
-            version.close()
+            with require_psycopg().connect(**cluster.conninfo()) as con:
+                server = con.execute("show server_version").fetchone()[0]
             loads.append(f"PostgreSQL {server}: cluster started in {start_s:.1f} s; {sum(report.rows.values()):,} rows "
                          f"copied in {report.copy_seconds:.1f} s, {len(report.indexes)} indexes in "
                          f"{report.index_seconds:.1f} s, ANALYZE in {report.analyze_seconds:.1f} s "

@@ -75,9 +75,9 @@ class PostgresUnavailable(RuntimeError):
 def find_bin_dir(bin_dir: str | Path | None = None) -> Path:
     """The folder of initdb, pg_ctl and postgres: bin_dir, $SITREP_PG_BIN, or the newest
     /usr/lib/postgresql/*/bin."""
-    candidates = [bin_dir or os.environ.get("SITREP_PG_BIN")] if (bin_dir or os.environ.get("SITREP_PG_BIN")) else \
-        sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
-    for candidate in candidates:
+    chosen = bin_dir or os.environ.get("SITREP_PG_BIN")
+    newest_first = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True)
+    for candidate in [chosen] if chosen else newest_first:
         if Path(candidate, "initdb").exists() and Path(candidate, "pg_ctl").exists():
             return Path(candidate)
     raise PostgresUnavailable(INSTALL_HINT)
