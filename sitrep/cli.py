@@ -26,7 +26,7 @@ def _build_demo(args: argparse.Namespace) -> int:
             bar.set_description(label)
             bar.update(round(fraction * 100) - bar.n)
 
-        build_database(out, seed=args.seed, scale=args.scale, progress=progress)
+        build_database(out, seed=args.seed, scale=args.scale, progress=progress, alert_history=args.alert_history)
     print(f"built {out} ({args.scale} scale, seed {args.seed}) in {time.perf_counter() - started:.1f} s")
     return 0
 
@@ -231,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
                             "testing round and hundreds of thousands of contacts, for benchmarks")
     build.add_argument("--seed", type=int, default=DEFAULT_SEED, help="random seed (same seed, same data)")
     build.add_argument("--out", "--db", dest="out", help=f"database file to write ({DEFAULT_DB_HELP})")
+    build.add_argument("--alert-history", action=argparse.BooleanOptionalAction, default=None,
+                       help="replay the timeline through the follow-through alerts (default: for the demo scale; "
+                            "a few minutes at the demo scale on 2 cores, see demo_replay_step_hours)")
     build.set_defaults(func=_build_demo)
 
     red = sub.add_parser("redlist", help="every rule breaching its threshold, per district")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -26,12 +27,27 @@ def default_database_outside_the_checkout(tmp_path_factory):
 def demo_db_path(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "sitrep.duckdb"
     result = subprocess.run(
-        [sys.executable, "-m", "sitrep", "build-demo", "--out", str(out)],
+        # Without the alert history (minutes of replay): tests that need it use demo_alerts_path.
+        [sys.executable, "-m", "sitrep", "build-demo", "--out", str(out), "--no-alert-history"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
         env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
     )
     assert result.returncode == 0, result.stderr
     assert out.exists()
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_alerts_path(demo_db_path, tmp_path_factory) -> Path:
+    """A copy of the demo database with its alert history replayed, a moment a day (the app's demo
+    replays every demo_replay_step_hours; a day keeps the tests' build short)."""
+    from sitrep import settings as settings_module
+    from sitrep.scenario.alert_history import replay
+
+    out = tmp_path_factory.mktemp("demo-alerts") / "sitrep.duckdb"
+    shutil.copy(demo_db_path, out)
+    values = {**settings_module.values(), "demo_replay_step_hours": 24}
+    replay(out, 20220713, settings=values)
     return out
 
 

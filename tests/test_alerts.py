@@ -136,3 +136,32 @@ def test_worst_first_by_severity_then_how_far_past_then_how_long(db):
     # Same rule: 98 % is further past 75 % than 80 %; of the two at 80 %, the older first.
     assert list(order["district_code"]) == ["500112", "500105", "500103"]
     assert order["past_threshold"].iloc[0] == pytest.approx((0.98 - 0.75) / 0.75)
+
+
+def test_the_demo_history_has_alerts_acknowledged_in_time_late_never_and_closed_by_the_data(demo_alerts_path):
+    """The demo's timeline replayed through the alerts (sitrep/scenario/alert_history.py): at the peak,
+    a leader sees every kind of follow-through, and each alert's opening matches the red list then."""
+    from sitrep.db import connect_read, new_cursor
+    from sitrep.redlist import red_list
+
+    peak = pd.Timestamp("2022-07-24 18:00")
+    now = alerts.states(demo_alerts_path, peak)
+    assert (now["status"] == alerts.NEW).any() and now["overdue"].any()                  # never acknowledged
+    acked = now[now["acknowledged_at"].notna()]
+    assert acked["ack_late"].any() and (~acked["ack_late"].astype(bool)).any()          # late and in time
+    assert (now["status"] == alerts.HAND).any()
+    closed = now[now["status"] == alerts.DONE]
+    assert (closed["closed_by"] == "").any()                                              # by the data
+    # Every open alert at the last replayed moment is a red item then, and every red item has an open alert.
+    from sitrep.scenario.alert_history import moments
+    replayed = max(m for m in moments(pd.Timestamp("2022-07-10"), pd.Timestamp("2022-08-05 18:00"), 24) if m <= peak)
+    now = alerts.states(demo_alerts_path, replayed)
+    con = connect_read(demo_alerts_path)
+    items = alerts.items_of(red_list(new_cursor(con, scope=None), replayed))
+    con.close()
+    open_keys = set(zip(*[now.loc[now["status"] != alerts.DONE, c] for c in ("rule_id", "district_code", "round_id")]))
+    green = set(zip(*[now.loc[now["green_since"].notna() & (now["status"] != alerts.DONE), c]
+                      for c in ("rule_id", "district_code", "round_id")]))
+    assert {(i.rule_id, i.district_code, i.round_id) for i in items} == open_keys - green
+    # A day earlier the picture was another one: history, not today's state.
+    assert not alerts.states(demo_alerts_path, peak - pd.Timedelta(days=1)).equals(now)

@@ -13,6 +13,7 @@ some in hand, some closed by the data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,8 @@ def _actor(state: alerts.State) -> access.User:
     return access.User("demo-hq", "unit_officer", unit=alerts.acting_unit(state.rule_id, None) or "市指挥部综合办")
 
 
-def replay(db: Path | str, seed: int, settings: dict | None = None) -> dict[str, int]:
+def replay(db: Path | str, seed: int, settings: dict | None = None,
+           progress: Callable[[float], None] | None = None) -> dict[str, int]:
     """Replay the demo's timeline into the store beside `db`; counts of what happened. A store that
     already has alert history (a rebuild of the same demo) is left as it is."""
     from sitrep import opstore
@@ -60,8 +62,11 @@ def replay(db: Path | str, seed: int, settings: dict | None = None) -> dict[str,
     plans: list[tuple[pd.Timestamp, int, pd.Timestamp, str]] = []    # (when, alert, its opening, ack|act)
     counts = {"moments": 0, "acknowledged": 0, "in_hand": 0}
     try:
-        for at in moments(pd.Timestamp(info["scenario_start"]), pd.Timestamp(info["data_as_of"]),
-                          float(values["demo_replay_step_hours"])):
+        replayed = moments(pd.Timestamp(info["scenario_start"]), pd.Timestamp(info["data_as_of"]),
+                           float(values["demo_replay_step_hours"]))
+        for number, at in enumerate(replayed):
+            if progress:
+                progress(number / len(replayed))
             # First what the units did since the last moment, in time order, then what the data says now.
             due = sorted(p for p in plans if p[0] <= at)
             plans = [p for p in plans if p[0] > at]

@@ -41,7 +41,10 @@ def generate(seed: int = 20220713, scale: str = "demo", progress: Progress | Non
 
 
 def build_database(out: Path | str, seed: int = 20220713, scale: str = "demo",
-                   progress: Progress | None = None) -> Path:
+                   progress: Progress | None = None, alert_history: bool | None = None) -> Path:
+    """Build the scenario's database at `out`, atomically, with its demo accounts and (by default
+    for the demo scale; `alert_history` says otherwise) its follow-through history: the timeline
+    replayed through the alerts (sitrep/scenario/alert_history.py)."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     sc = generate(seed=seed, scale=scale, progress=progress)
@@ -73,6 +76,13 @@ def build_database(out: Path | str, seed: int = 20220713, scale: str = "demo",
     # operational store beside it; a database of real data never gets these.
     from sitrep.users import seed_demo_accounts
     seed_demo_accounts(out)
+    if alert_history if alert_history is not None else scale == "demo":
+        from sitrep.scenario.alert_history import replay
+
+        def replaying(fraction: float) -> None:
+            if progress:
+                progress("replaying alerts", (len(STEPS) + fraction) / (len(STEPS) + 1))
+        replay(out, seed, progress=replaying)
     if progress:
         progress("done", 1.0)
     return out
