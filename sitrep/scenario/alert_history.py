@@ -14,6 +14,7 @@ some in hand, some closed by the data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -61,10 +62,14 @@ def replay(db: Path | str, seed: int, settings: dict | None = None,
     rng = np.random.default_rng(seed + 14)
     plans: list[tuple[pd.Timestamp, int, pd.Timestamp, str]] = []    # (when, alert, its opening, ack|act)
     counts = {"moments": 0, "acknowledged": 0, "in_hand": 0}
+    ahead = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sitrep-replay")
     try:
         replayed = moments(pd.Timestamp(info["scenario_start"]), pd.Timestamp(info["data_as_of"]),
                            float(values["demo_replay_step_hours"]))
-        for number, at in enumerate(replayed):
+        # The red lists are computed ahead, two moments at a time (each thread its own cursor); the
+        # alerts are synced in time order as they come.
+        red_lists = ahead.map(lambda moment: red_list(pool.cursor(None), moment), replayed)
+        for number, (at, items) in enumerate(zip(replayed, red_lists)):
             if progress:
                 progress(number / len(replayed))
             # First what the units did since the last moment, in time order, then what the data says now.
@@ -87,7 +92,7 @@ def replay(db: Path | str, seed: int, settings: dict | None = None,
                         counts["in_hand"] += 1
                 except alerts.AlertError:
                     pass                         # not this unit's to act on, or closed meanwhile
-            alerts.sync(db, red_list(cur, at), at, values)
+            alerts.sync(db, items, at, values)
             counts["moments"] += 1
             for state in _states(db, at):
                 if state.status != alerts.NEW or state.opened_at != at:
@@ -104,6 +109,7 @@ def replay(db: Path | str, seed: int, settings: dict | None = None,
                 if rng.random() < RECORDS_ACTION:
                     plans.append((ack + pd.Timedelta(minutes=float(rng.uniform(30, 180))), state.alert_id, at, "act"))
     finally:
+        ahead.shutdown(cancel_futures=True)
         pool.close()
     return counts
 
