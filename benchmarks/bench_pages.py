@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -265,6 +266,8 @@ def main() -> None:
                         help="parts to leave out (memory includes the import)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)     # each line as it comes: a run takes many minutes
+    # `timeout` or a kill sends SIGTERM: leave through the finally blocks, which stop the app
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:
         tmp = Path(folder)
         started = time.perf_counter()
