@@ -71,6 +71,7 @@ class Visit:
     shell_s: float
     run_s: float
     interactive_s: float
+    exceptions: int     # Streamlit exception boxes on the page: its time is then an error's, not the page's
 
 
 def page_names() -> list[str]:
@@ -147,9 +148,10 @@ def visit(context, url: str, path: str, names: dict[str, str], keep_open: bool =
     """Open `url`/`path` in a new tab; (Visit, the tab), the tab closed unless `keep_open`."""
     name = names.get(path, path)
     shell_s, run_s, interactive_s, tab = _app.open_page(context, url + path, marker_for(name))
+    exceptions = tab.locator("[data-testid='stException']").count()
     if not keep_open:
         tab.close()
-    return Visit(name, shell_s, run_s, interactive_s), tab
+    return Visit(name, shell_s, run_s, interactive_s, exceptions), tab
 
 
 def print_pages(account: Account, rows: list[tuple[Visit, Visit]]) -> None:
@@ -160,7 +162,8 @@ def print_pages(account: Account, rows: list[tuple[Visit, Visit]]) -> None:
     for cold, warm in rows:
         print(f"  {cold.page:12s} {cold.shell_s:6.2f} {cold.run_s:6.2f} {cold.interactive_s:6.2f} "
               f"{met(cold.interactive_s < COLD_TARGET_S):>6s}   {warm.shell_s:6.2f} {warm.run_s:6.2f} "
-              f"{warm.interactive_s:6.2f} {met(warm.interactive_s < WARM_TARGET_S):>6s}")
+              f"{warm.interactive_s:6.2f} {met(warm.interactive_s < WARM_TARGET_S):>6s}"
+              + ("   (the page showed an exception)" if cold.exceptions or warm.exceptions else ""))
     slow_cold = sum(c.interactive_s >= COLD_TARGET_S for c, _ in rows)
     slow_warm = sum(w.interactive_s >= WARM_TARGET_S for _, w in rows)
     print(f"  targets met: cold {len(rows) - slow_cold}/{len(rows)}, warm {len(rows) - slow_warm}/{len(rows)}")
