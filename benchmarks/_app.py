@@ -213,16 +213,23 @@ def log_in(context, url: str, login: str, password: str, timeout_ms: float = 300
     page.goto(url)
     form = page.locator("[data-testid='stForm']")
     form.wait_for(timeout=timeout_ms)
+    # typed into only once the login page's run is over: a rerun redraws the form
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
     inputs = form.locator("input")
     inputs.nth(0).fill(login)
     inputs.nth(1).fill(password)
     form.locator("button[kind$='FormSubmit']").click()
     deadline = time.monotonic() + timeout_ms / 1000
     while not handed_off:
+        refused = page.locator("[data-testid='stAlert']").all_inner_texts() if not page.is_closed() else []
+        if refused:
+            raise SystemExit(f"logging in as {login} was refused: {' / '.join(refused)}")
         if time.monotonic() > deadline:
-            raise SystemExit(f"logging in as {login} gave no session cookie (wrong password? no /session/start?)")
+            raise SystemExit(f"logging in as {login} gave no session cookie within {timeout_ms / 1000:.0f} s")
         page.wait_for_timeout(100)
-    page.close()
+    # The tab is left open on its blank page: closing it right after the hand-off's route can hang
+    # Playwright's page.close (seen under load); a blank tab costs the app nothing.
+    page.unroute_all(behavior="ignoreErrors")
 
 
 def open_page(context_or_page, url: str, marker: Marker, timeout_ms: float = 300_000, new_tab: bool = True):

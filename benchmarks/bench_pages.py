@@ -149,6 +149,7 @@ def visit(context, url: str, path: str, names: dict[str, str], keep_open: bool =
     name = names.get(path, path)
     shell_s, run_s, interactive_s, tab = _app.open_page(context, url + path, marker_for(name))
     exceptions = tab.locator("[data-testid='stException']").count()
+    print(f"    {name or 'overview'}: {interactive_s:.2f} s", file=sys.stderr, flush=True)   # alive, for long runs
     if not keep_open:
         tab.close()
     return Visit(name, shell_s, run_s, interactive_s, exceptions), tab
