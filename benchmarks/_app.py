@@ -31,6 +31,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from playwright.sync_api import Error as PlaywrightError
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
@@ -221,7 +223,10 @@ def log_in(context, url: str, login: str, password: str, timeout_ms: float = 300
     form.locator("button[kind$='FormSubmit']").click()
     deadline = time.monotonic() + timeout_ms / 1000
     while not handed_off:
-        refused = page.locator("[data-testid='stAlert']").all_inner_texts() if not page.is_closed() else []
+        try:
+            refused = page.locator("[data-testid='stAlert']").all_inner_texts()
+        except PlaywrightError:     # the tab is being sent on to /session/start: no form to read, go on waiting
+            refused = []
         if refused:
             raise SystemExit(f"logging in as {login} was refused: {' / '.join(refused)}")
         if time.monotonic() > deadline:
