@@ -181,6 +181,31 @@ def tree_rss_mb(pid: int) -> float:
     return total_kb / 1024
 
 
+class PeakRss:
+    """The highest tree_rss_mb(pid) seen, sampled every `every` seconds in a thread while in the `with` block:
+    the readings between steps miss what a page run holds for a moment."""
+
+    def __init__(self, pid: int, every: float = 0.25):
+        import threading
+
+        self.pid, self.every, self.peak_mb = pid, every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, tree_rss_mb(self.pid))
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 # -- the browser ---------------------------------------------------------------------------------
 
 def launch(playwright):

@@ -22,7 +22,8 @@ from outside: through the browser, the CLI and /proc. Issue 13's targets, printe
    so no page has run before its cold visit.
 2. Memory: a fresh app start, then ten sessions (ten browser contexts, each logged in, each on a
    different page); the resident memory (VmRSS) of the streamlit process and its children from
-   /proc before, after each session opens, and at the end; target < 2 GB.
+   /proc before, after each session opens, and at the end, and the highest seen (sampled every
+   0.25 s while the sessions open); target < 2 GB.
 3. Import to latest picture: with those sessions still open, a small valid import through the CLI
    (`python -m sitrep import`: one testing progress report of the newest round, two hours after the
    data's as-of time), then the already-open overview tab is navigated afresh every 0.25 s until its
@@ -192,17 +193,20 @@ def memory_and_import(db: Path, tmp: Path, leader: Account, admin: Account | Non
                                                "risk_areas", "briefing", "data")]
             plan.append((admin, "admin") if admin else (leader, ""))
             tabs = []
-            for number, (account, path) in enumerate(plan, 1):
-                context = _app.new_context(browser)
-                _app.log_in(context, url, account.login, account.password)
-                name = path or "overview"
-                *_, seconds, tab = _app.open_page(context, url + path, marker_for(name))
-                tabs.append(tab)
-                print(f"  after session {number:2d}     {_app.tree_rss_mb(pid):8.0f} MB   ({account.login} on {name}, "
-                      f"{seconds:.1f} s)")
-            time.sleep(5)
-            peak = _app.tree_rss_mb(pid)
-            print(f"  ten sessions, 5 s on {peak:8.0f} MB   {met(peak < MEMORY_TARGET_MB)}")
+            with _app.PeakRss(pid) as sampled:
+                for number, (account, path) in enumerate(plan, 1):
+                    context = _app.new_context(browser)
+                    _app.log_in(context, url, account.login, account.password)
+                    name = path or "overview"
+                    *_, seconds, tab = _app.open_page(context, url + path, marker_for(name))
+                    tabs.append(tab)
+                    print(f"  after session {number:2d}     {_app.tree_rss_mb(pid):8.0f} MB   ({account.login} on "
+                          f"{name}, {seconds:.1f} s)")
+                time.sleep(5)
+            now = _app.tree_rss_mb(pid)
+            print(f"  ten sessions, 5 s on {now:8.0f} MB   {met(now < MEMORY_TARGET_MB)}")
+            print(f"  highest seen         {sampled.peak_mb:8.0f} MB   {met(sampled.peak_mb < MEMORY_TARGET_MB)}"
+                  f"   (sampled every 0.25 s while the sessions opened)")
 
             overview = tabs[0]
             print(f"\nImport to latest picture: one testing progress report at {new_time:%Y-%m-%d %H:%M}; "
