@@ -262,7 +262,20 @@ def log_in(context, url: str, login: str, password: str, timeout_ms: float = 300
     page.unroute_all(behavior="ignoreErrors")
 
 
-def open_page(context_or_page, url: str, marker: Marker, timeout_ms: float = 300_000, new_tab: bool = True):
+def navigate_until_text(page, url: str, marker: Marker, text: str, timeout_ms: float = 300_000) -> bool:
+    """Navigate `page` to `url` and wait for its marker (polled every 50 ms); whether it shows `text`."""
+    page.goto(url, wait_until="commit")
+    handle = page.wait_for_function(
+        """([selector, marker, text]) => {
+            const main = document.querySelector("[data-testid='stMain']");
+            const found = main && [...main.querySelectorAll(selector)].find(e => (e.innerText || "").includes(marker));
+            return found ? [(found.innerText || "").includes(text)] : false;
+        }""", arg=[marker.selector, marker.text, text], polling=50, timeout=timeout_ms)
+    return bool(handle.json_value()[0])
+
+
+def open_page(context_or_page, url: str, marker: Marker, timeout_ms: float = 300_000, new_tab: bool = True,
+              navigate: bool = True):
     """Navigate to `url` (in a new tab of the context, or in the given page) and wait until the page
     is interactive (module docstring); (seconds until Streamlit's frontend is up -- `stApp` in the
     DOM, nothing of the page yet --, until its script run was over and its marker shown, until
@@ -270,7 +283,8 @@ def open_page(context_or_page, url: str, marker: Marker, timeout_ms: float = 300
     page = context_or_page.new_page() if new_tab else context_or_page
     arg = [marker.selector, marker.text]
     started = time.perf_counter()
-    page.goto(url, wait_until="commit")
+    if navigate:                    # else: the navigation under way in `page` (times from now)
+        page.goto(url, wait_until="commit")
     page.wait_for_selector("[data-testid='stApp']", state="attached", timeout=timeout_ms)
     shell = time.perf_counter() - started
     page.wait_for_function(_RUN_OVER_JS, arg=arg, polling=50, timeout=timeout_ms)

@@ -26,9 +26,10 @@ from outside: through the browser, the CLI and /proc. Issue 13's targets, printe
    0.25 s while the sessions open); target < 2 GB.
 3. Import to latest picture: with those sessions still open, a small valid import through the CLI
    (`python -m sitrep import`: one testing progress report of the newest round, two hours after the
-   data's as-of time), then the already-open overview tab is navigated afresh every 0.25 s until its
-   as-of caption shows the new data time; the time from the import command's exit until then;
-   target < 10 s.
+   data's as-of time), then the already-open overview tab is navigated afresh (0.25 s after each
+   navigation's page is interactive) until its as-of caption shows the new data time; the time from
+   the import command's exit until the caption shows it, and until that page is interactive;
+   target < 10 s. The other nine sessions stay open meanwhile: the app reruns them on new data too.
 
 Timings depend on everything else the machine runs (the browser shares the app's cores): run it on a
 quiet machine, and more than once.
@@ -221,15 +222,19 @@ def memory_and_import(db: Path, tmp: Path, leader: Account, admin: Account | Non
             wanted, polls = f"数据截至 {new_time:%Y-%m-%d %H:%M}", 0
             while True:
                 polls += 1
-                _app.open_page(overview, url, _app.AS_OF_CAPTION, new_tab=False)
-                if wanted in _app.main_text(overview):
+                shown = (time.perf_counter() - landed
+                         if _app.navigate_until_text(overview, url, _app.AS_OF_CAPTION, wanted) else None)
+                _app.open_page(overview, url, _app.AS_OF_CAPTION, new_tab=False, navigate=False)
+                if shown is not None:
                     break
                 if time.perf_counter() - landed > 600:
                     raise SystemExit(f"the overview did not show {wanted!r} within 10 minutes of the import")
                 time.sleep(POLL_S)
-            shown = time.perf_counter() - landed
-            print(f"  import exit -> overview shows the new data time: {shown:6.2f} s  ({polls} navigations)  "
-                  f"{met(shown < IMPORT_TARGET_S)}")
+            ready = time.perf_counter() - landed
+            print(f"  import exit -> a fresh overview shows the new data time  {shown:6.2f} s  {met(shown < IMPORT_TARGET_S)}"
+                  f"   ({polls} navigations)")
+            print(f"  import exit -> that overview is interactive             {ready:6.2f} s  "
+                  f"{met(ready < IMPORT_TARGET_S)}")
             print(f"  at the end           {_app.tree_rss_mb(pid):8.0f} MB")
         finally:
             browser.close()
