@@ -13,8 +13,11 @@ does today.
   4. the page's main content is there: its marker (`Marker`) is inside `stMain` -- for a data page
      the as-of caption every page writes under its title ("数据时点 … 数据截至 …"), for a page
      without one its title.
-The marker also makes sure the run that ended is this page's own: a new tab starts with an empty
-DOM, so (1)-(3) hold before the first run starts, but (4) does not.
+With (1) everything the page's run writes is in the DOM and with (3) it is drawn (tables, charts and
+the map replace their loading skeletons); the marker makes sure the run that ended is this page's
+own: a new tab starts with an empty DOM, so (1)-(3) hold before the first run starts, but (4) does
+not. The time runs from the start of the navigation (`page.goto`), so it includes loading the
+frontend, its websocket and app.py's run (login check, sidebar) before the page's own.
 """
 
 from __future__ import annotations
