@@ -31,3 +31,5 @@ where k.classification in ('confirmed', 'asymptomatic')
   and c.confirmed_at <= $as_of
   and ($district_code is null or c.district_code = $district_code)
   and ($township_code is null or c.township_code = $township_code)
+  and ${fragments/in_community(community_code = c.community_code)}
+  and ${fragments/in_grid(grid_code = c.grid_code)}

@@ -21,6 +21,7 @@ with areas as (
     where designated_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
 ),
 
 relevant as (

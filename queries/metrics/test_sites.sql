@@ -18,6 +18,7 @@ with communities_in_scope as (
     from communities
     where ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
       and (population is null or population >= $residents_per_sampling_site)
 ),
 
