@@ -204,6 +204,18 @@ def finest_level(name: str) -> str:
                 "city")
 
 
+def narrowed_to(metric_id: str, place: dict[str, Any]) -> str | None:
+    """The level a registry metric's figure is for when the view chose `place`: None when the
+    metric narrows as far as the place chosen, else the coarser level it stops at (the page says
+    "本指标最细到..."). From the parameters its query names, so it cannot drift from the SQL."""
+    chosen = place_level(place)
+    finest = finest_level(registry.metric(metric_id).query)
+    if chosen is None:
+        return None
+    order = ("city",) + PLACE_LEVELS
+    return finest if order.index(finest) < order.index(chosen) else None
+
+
 def place_level(place: dict[str, Any]) -> str | None:
     """The finest level a place filter names (None: the whole city)."""
     return next((level for level, param in reversed(list(zip(PLACE_LEVELS, PLACE_FILTERS))) if place.get(param)),
