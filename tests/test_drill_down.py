@@ -173,3 +173,30 @@ def test_a_district_officers_own_community_is_answered(on_demo):
     view = _view_after(at)
     assert view.community_code == COMMUNITY
     assert not any("无权查看" in e.value for e in at.error) and at.metric
+
+
+def _pages():
+    from tests.test_jurisdiction_pages import _pages as view_data_pages
+    return view_data_pages()
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_every_page_draws_at_the_grid_level(on_demo, page):
+    at = app_test(role="leadership", default_timeout=240)
+    at.query_params["as_of"] = MOMENT
+    at.query_params["grid"] = GRID
+    _view_after(at)
+    at.switch_page(page)
+    view = _view_after(at)
+    assert view.grid_code == GRID and at.query_params["grid"] == GRID
+
+
+def test_a_place_picked_on_the_map_resets_the_levels_below_it():
+    from sitrep.ui.view_state import _apply_picked_place
+
+    state = {"district": JIANGBEI, "township": TOWNSHIP, "community": COMMUNITY, "grid": GRID, "building": BUILDING,
+             "place_picked": ("township", "500105008")}
+    _apply_picked_place(state)
+    assert state == {"district": JIANGBEI, "township": "500105008", "community": "", "grid": "", "building": ""}
+    _apply_picked_place(state)          # nothing picked: nothing changes
+    assert state["township"] == "500105008"
