@@ -84,7 +84,7 @@ def township_map(outline_geojson: str, townships: pd.DataFrame, unit: str, lang:
             "value_text": format_value(None if pd.isna(row.value) else float(row.value), unit, lang),
             "color": colour(row.value, is_red, near),
             "line": [20, 20, 20, 255] if row.township_code == chosen else [255, 255, 255, 255],
-            "line_width": 3 if row.township_code == chosen else 1,
+            "line_width": 250 if row.township_code == chosen else 40,     # metres, clamped in pixels below
             "position": [row.centroid_lon, row.centroid_lat],
         })
     geometry = json.loads(outline_geojson)
@@ -96,13 +96,16 @@ def township_map(outline_geojson: str, townships: pd.DataFrame, unit: str, lang:
     )
     points = pdk.Layer(
         "ScatterplotLayer", pd.DataFrame(rows), id=TOWNSHIP_LAYER_ID, pickable=True, stroked=True, filled=True,
+        # Sizes in metres, clamped to pixels: pydeck reads a string argument (radius_units="pixels")
+        # as a column expression, not a constant.
         get_position="position", get_fill_color="color", get_line_color="line", get_line_width="line_width",
-        line_width_units="pixels", get_radius=9, radius_units="pixels", auto_highlight=True,
+        line_width_min_pixels=1, line_width_max_pixels=4, get_radius=600, radius_min_pixels=6,
+        radius_max_pixels=16, auto_highlight=True,
     )
     lons = [lon for polygon in polygons for ring in polygon for lon, _ in ring]
     lats = [lat for polygon in polygons for ring in polygon for _, lat in ring]
     span = max(max(lons) - min(lons), max(lats) - min(lats), 0.05)
-    zoom = max(6.0, min(11.5, 8.6 - math.log2(span / 0.5)))   # a district of ~0.5 degrees fills the frame at 8.6
+    zoom = max(6.0, min(12.0, 9.6 - math.log2(span / 0.5)))   # a district ~0.5 degrees across fills the frame at 9.6
     view = pdk.ViewState(longitude=(min(lons) + max(lons)) / 2, latitude=(min(lats) + max(lats)) / 2, zoom=zoom)
     return pdk.Deck(layers=[outline, points], initial_view_state=view, map_provider=None,
                     tooltip={"html": "<b>{name}</b><br/>{value_text}"})
