@@ -7,7 +7,6 @@ import streamlit as st
 from sitrep import registry, ui
 from sitrep.formatting import format_threshold, format_value, red_item_values
 from sitrep.i18n import name_of, t
-from sitrep.maps import LAYER_ID, district_map
 
 view = ui.current_view()
 lang = view.lang
@@ -103,18 +102,7 @@ with left:
     options = [m.id for m in mappable]
     chosen = st.selectbox(t("map_metric", lang), options, index=options.index("ISO-USE"),
                           format_func=lambda i: f"{i} {name_of(registry.metric(i), lang)}", key="map_metric")
-    metric = registry.metric(chosen)
-    values = ui.metric_frame(chosen, view, **ui.CITY)
-    values = values[values["district_code"].notna()].drop_duplicates("district_code")
-    districts = ui.district_outlines()
-    threshold = float(values["threshold"].dropna().iloc[0]) if values["threshold"].notna().any() else None
-    deck = district_map(districts, values, metric.unit, lang, threshold, metric.good)
-    event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="district_map",
-                            height=460)
-    picked = (event.selection.objects.get(LAYER_ID) or []) if event and event.selection else []
-    if picked and picked[0].get("district_code") != view.district_code:
-        st.session_state["district"] = picked[0]["district_code"]
-        st.rerun()
+    ui.place_map(chosen, view)      # districts; a district's townships once one is chosen
     ui.definition(chosen, view)
 with right:
     daily = ui.query_frame("details/case_daily", view)

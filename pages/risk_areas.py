@@ -49,8 +49,7 @@ with left:
     event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="risk_map", height=460)
     picked = (event.selection.objects.get(LAYER_ID) or []) if event and event.selection else []
     if picked and picked[0].get("district_code") != view.district_code:
-        st.session_state["district"] = picked[0]["district_code"]
-        st.rerun()
+        ui.pick_place("district", picked[0]["district_code"])
     st.caption(t("risk_map_legend", lang))
     ui.definition("RISK-AREAS", view)
 with right:

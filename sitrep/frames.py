@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import pandas as pd
 
-# The place filter for the whole city, whatever place the view has chosen.
-CITY = {"district_code": None, "township_code": None}
+# The place filter for the whole city, whatever place the view has chosen (all five levels).
+CITY = {"district_code": None, "township_code": None, "community_code": None, "grid_code": None,
+        "building_code": None}
+FINER_PLACES = ("community_code", "grid_code", "building_code")
+
+
+def without_unset_finer_places(params: dict) -> dict:
+    """The parameters less the levels below the township left unset: a read names them only when
+    chosen, so it is the same read (and the same cached answer, sitrep.latest's picture included)
+    as before the five levels existed; queries bind a missing level to null, no filter."""
+    return {k: v for k, v in params.items() if not (k in FINER_PLACES and v is None)}
 
 
 def scope_row(frame: pd.DataFrame, view) -> pd.Series | None:

@@ -1,4 +1,5 @@
-"""The district map, offline: outlines from data/reference, no basemap, no tiles.
+"""The district map and its drill-down to townships, offline: outlines from data/reference, township
+centroids from the database, no basemap, no tiles.
 
 pydeck with map_provider=None and no map_style draws only our layers with Streamlit's own
 bundled deck.gl, so nothing is fetched from the internet (../shared/reference/README.md).
@@ -7,6 +8,7 @@ bundled deck.gl, so nothing is fetched from the internet (../shared/reference/RE
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pydeck as pdk
@@ -57,4 +59,53 @@ def district_map(districts: pd.DataFrame, values: pd.DataFrame, unit: str, lang:
     )
     view = pdk.ViewState(longitude=107.75, latitude=30.05, zoom=6.2)
     return pdk.Deck(layers=[layer], initial_view_state=view, map_provider=None,
+                    tooltip={"html": "<b>{name}</b><br/>{value_text}"})
+
+
+TOWNSHIP_LAYER_ID = "townships"
+
+
+def township_map(outline_geojson: str, townships: pd.DataFrame, unit: str, lang: str = "zh",
+                 threshold: float | None = None, good: str = "down", chosen: str | None = None) -> pdk.Deck:
+    """The second level of the drill-down (003 #64): one district's outline, its townships as points
+    (townships carry centroids, no outlines, offline) coloured by the metric as district_map colours
+    districts, the chosen township ringed. townships: township_code, name_zh, centroid_lon,
+    centroid_lat, value, is_red (value and is_red null where the metric has no township figure)."""
+    rows = []
+    for row in townships.itertuples():
+        near = False
+        if threshold and pd.notna(row.value):
+            ratio = row.value / threshold
+            near = ratio >= 0.9 if good == "down" else ratio <= 1.1
+        is_red = None if pd.isna(row.is_red) else bool(row.is_red)
+        rows.append({
+            "township_code": row.township_code,
+            "name": row.name_zh,
+            "value_text": format_value(None if pd.isna(row.value) else float(row.value), unit, lang),
+            "color": colour(row.value, is_red, near),
+            "line": [20, 20, 20, 255] if row.township_code == chosen else [255, 255, 255, 255],
+            "line_width": 250 if row.township_code == chosen else 40,     # metres, clamped in pixels below
+            "position": [row.centroid_lon, row.centroid_lat],
+        })
+    geometry = json.loads(outline_geojson)
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    outline = pdk.Layer(
+        "PolygonLayer", pd.DataFrame({"polygon": polygons}), id="district_outline", pickable=False, stroked=True,
+        filled=True, get_polygon="polygon", get_fill_color=[235, 235, 235, 120], get_line_color=[120, 120, 120],
+        line_width_min_pixels=1,
+    )
+    points = pdk.Layer(
+        "ScatterplotLayer", pd.DataFrame(rows), id=TOWNSHIP_LAYER_ID, pickable=True, stroked=True, filled=True,
+        # Sizes in metres, clamped to pixels: pydeck reads a string argument (radius_units="pixels")
+        # as a column expression, not a constant.
+        get_position="position", get_fill_color="color", get_line_color="line", get_line_width="line_width",
+        line_width_min_pixels=1, line_width_max_pixels=4, get_radius=600, radius_min_pixels=6,
+        radius_max_pixels=16, auto_highlight=True,
+    )
+    lons = [lon for polygon in polygons for ring in polygon for lon, _ in ring]
+    lats = [lat for polygon in polygons for ring in polygon for _, lat in ring]
+    span = max(max(lons) - min(lons), max(lats) - min(lats), 0.05)
+    zoom = max(6.0, min(12.0, 9.6 - math.log2(span / 0.5)))   # a district ~0.5 degrees across fills the frame at 9.6
+    view = pdk.ViewState(longitude=(min(lons) + max(lons)) / 2, latitude=(min(lats) + max(lats)) / 2, zoom=zoom)
+    return pdk.Deck(layers=[outline, points], initial_view_state=view, map_provider=None,
                     tooltip={"html": "<b>{name}</b><br/>{value_text}"})

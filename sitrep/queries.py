@@ -10,10 +10,12 @@ queries/fragments/NAME.sql, as `${fragments/NAME}` in place of a subquery's text
 
     red_since as (${fragments/red_since})
 
-A fragment is one plain select that reads CTEs of fixed names (its header says which). Where a
-query needs one fragment twice, it renames what the fragment reads, identifiers only:
-`${fragments/red_since(red_history = suspect_history)}` reads `suspect_history` where the
-fragment says `red_history`. The loader expands fragments before binding, so what reaches
+A fragment is one plain select that reads CTEs of fixed names (its header says which), or one
+condition (fragments/in_community: the place filter below the township). Where a query needs a
+fragment under other names, it renames what the fragment reads, identifiers only, never a
+$parameter: `${fragments/red_since(red_history = suspect_history)}` reads `suspect_history` where
+the fragment says `red_history`; `${fragments/in_community(community_code = c.community_code)}`
+tests the column of the alias c. The loader expands fragments before binding, so what reaches
 DuckDB (or Spark, through sqlglot) is plain SQL; values never pass through this step.
 
 Every query runs under a time limit (settings.toml `query_time_limit_seconds`; Datasette's habit):
@@ -42,8 +44,11 @@ _PARAMETER = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 _INCLUDE = re.compile(r"\$\{(fragments/[a-z_][a-z0-9_]*)(?:\(([^)]*)\))?\}")
 _COMMENT_OR_INCLUDE = re.compile(f"{_COMMENT.pattern}|{_INCLUDE.pattern}")
-_RENAME = re.compile(r"\s*([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*)\s*")
-PLACE_FILTERS = ("district_code", "township_code")
+_RENAME = re.compile(r"\s*([a-z_][a-z0-9_]*)\s*=\s*([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?)\s*")
+# The five levels of rulebook §8 (003 #64), coarsest first: every query binds each one it names,
+# null (no filter) unless the caller gives it. A query narrows only as far as the finest it names.
+PLACE_FILTERS = ("district_code", "township_code", "community_code", "grid_code", "building_code")
+PLACE_LEVELS = ("district", "township", "community", "grid", "building")
 TIME_LIMIT_SETTING = "query_time_limit_seconds"
 
 
@@ -85,7 +90,7 @@ def _expand(name: str, text: str, seen: tuple[str, ...]) -> str:
             raise ValueError(f"{name}: fragments include each other: {' -> '.join(seen + (fragment,))}")
         body = _COMMENT.sub("", _expand(fragment, source_text(fragment), seen + (fragment,))).strip()
         for old, new in renames.items():
-            body, count = re.subn(rf"\b{old}\b", new, body)
+            body, count = re.subn(rf"(?<!\$)\b{old}\b", new, body)   # a $parameter is not an identifier
             if not count:
                 raise ValueError(f"{name}: fragment {fragment} has no {old!r} to rename")
         return body
@@ -234,6 +239,32 @@ def empty_frame(con: duckdb.DuckDBPyConnection, name: str, settings: dict[str, A
     """The query's columns (names and types) with no rows: what a reader shows in place of a
     query that ran out of time. DuckDB plans the query under `limit 0` and skips the work."""
     return con.sql(sql_text(name), params=bind(name, params, settings)).limit(0).df()
+
+
+def finest_level(name: str) -> str:
+    """The finest place level (PLACE_LEVELS) queries/NAME.sql narrows by: the finest place filter
+    it names. A view at a finer place reads this level's figure (the page says so)."""
+    used = parameters(name)
+    return next((level for level, param in reversed(list(zip(PLACE_LEVELS, PLACE_FILTERS))) if param in used),
+                "city")
+
+
+def narrowed_to(metric_id: str, place: dict[str, Any]) -> str | None:
+    """The level a registry metric's figure is for when the view chose `place`: None when the
+    metric narrows as far as the place chosen, else the coarser level it stops at (the page says
+    "本指标最细到..."). From the parameters its query names, so it cannot drift from the SQL."""
+    chosen = place_level(place)
+    finest = finest_level(registry.metric(metric_id).query)
+    if chosen is None:
+        return None
+    order = ("city",) + PLACE_LEVELS
+    return finest if order.index(finest) < order.index(chosen) else None
+
+
+def place_level(place: dict[str, Any]) -> str | None:
+    """The finest level a place filter names (None: the whole city)."""
+    return next((level for level, param in reversed(list(zip(PLACE_LEVELS, PLACE_FILTERS))) if place.get(param)),
+                None)
 
 
 CLOCK_PARAMETERS = ("rule_id", "limit_hours")

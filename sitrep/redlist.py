@@ -50,7 +50,13 @@ def _explaining(metric_id: str, red: pd.DataFrame, as_of: pd.Timestamp) -> dict[
 
 
 def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code: str | None = None,
-             township_code: str | None = None, settings: dict[str, Any] | None = None) -> pd.DataFrame:
+             township_code: str | None = None, settings: dict[str, Any] | None = None,
+             community_code: str | None = None, grid_code: str | None = None,
+             building_code: str | None = None) -> pd.DataFrame:
+    # A place below the township narrows the rules whose queries carry it (queries.finest_level);
+    # the others read the township's (or district's) figure.
+    finer = {k: v for k, v in (("community_code", community_code), ("grid_code", grid_code),
+                               ("building_code", building_code)) if v is not None}
     documented = settings_module.current()
     flagging = [m for m in registry.metrics().values() if m.flags_red]
 
@@ -74,7 +80,7 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
 
     def evaluate(metric: registry.Metric) -> pd.DataFrame:
         return run_metric(thread_cursor() if duck else con, metric.id, as_of=as_of, district_code=district_code,
-                          township_code=township_code, settings=settings)
+                          township_code=township_code, settings=settings, **finer)
 
     try:
         with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:

@@ -73,3 +73,12 @@ def test_every_real_query_expands_fully_and_every_fragment_is_used():
     fragments = {f"fragments/{p.stem}" for p in (queries.QUERIES_DIR / "fragments").glob("*.sql")}
     assert fragments - used == set(), "fragments no query uses"
     assert "fragments/red_since" in queries.fragments_used("metrics/iso_use")
+
+
+def test_a_rename_may_name_an_alias_column_and_never_touches_a_parameter(query_dir):
+    write(query_dir / "fragments", "in_community", "($community_code is null or community_code = $community_code)")
+    write(query_dir / "metrics", "m", "select * from cases c\n"
+                                      "where ${fragments/in_community(community_code = c.community_code)}")
+    text = queries.sql_text("metrics/m")
+    assert "($community_code is null or c.community_code = $community_code)" in text
+    assert queries.parameters("metrics/m") == ("community_code",)

@@ -28,4 +28,5 @@ where (c.population is null or c.population >= $residents_per_sampling_site)
   and coalesce(s.open_sites, 0) = 0
   and ($district_code is null or c.district_code = $district_code)
   and ($township_code is null or c.township_code = $township_code)
+  and ${fragments/in_community(community_code = c.community_code)}
 order by c.population is null, c.population desc, c.community_code

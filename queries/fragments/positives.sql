@@ -2,7 +2,8 @@
 -- from: confirmed (复核确认, confirmed_at) at or before $as_of and, by the classification in force
 -- at $as_of (fragments/class_at_as_of), confirmed (确诊) or asymptomatic (无症状感染者). A case
 -- excluded by $as_of is not a positive; a reclassification is not a new case (a case is new
--- once, when confirmed). In the place filter ($district_code, $township_code).
+-- once, when confirmed). In the place filter ($district_code, $township_code, and the case's
+-- community and grid: fragments/in_community, in_grid).
 -- Reads the tables only. One row per positive: the case's ids, place and times as recorded
 -- (a time after $as_of is not yet known: a query that shows one masks it), classification (in
 -- force at $as_of), and
@@ -31,3 +32,5 @@ where k.classification in ('confirmed', 'asymptomatic')
   and c.confirmed_at <= $as_of
   and ($district_code is null or c.district_code = $district_code)
   and ($township_code is null or c.township_code = $township_code)
+  and ${fragments/in_community(community_code = c.community_code)}
+  and ${fragments/in_grid(grid_code = c.grid_code)}

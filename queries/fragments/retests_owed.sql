@@ -26,6 +26,8 @@ from (
         retest_day3_at as retested_at
     from cases
     where discharged_at is not null
+      and ${fragments/in_community}
+      and ${fragments/in_grid}
     union all
     select
         case_id, district_code, township_code, discharged_at,
@@ -35,6 +37,8 @@ from (
         retest_day7_at as retested_at
     from cases
     where discharged_at is not null
+      and ${fragments/in_community}
+      and ${fragments/in_grid}
 ) r
 where ($district_code is null or district_code = $district_code)
   and ($township_code is null or township_code = $township_code)

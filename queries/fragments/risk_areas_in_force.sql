@@ -14,3 +14,4 @@ where designated_at <= $as_of
   and (lifted_at is null or lifted_at > $as_of)
   and ($district_code is null or district_code = $district_code)
   and ($township_code is null or township_code = $township_code)
+  and ${fragments/in_community}

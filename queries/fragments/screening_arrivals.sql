@@ -20,6 +20,7 @@ with clocks as (
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null
            or community_code in (select community_code from communities where township_code = $township_code))
+      and ${fragments/in_community}
 )
 
 ${fragments/clock_status}

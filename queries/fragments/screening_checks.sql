@@ -18,3 +18,4 @@ from screening_tasks
 where checked_at <= $as_of
   and ($district_code is null or district_code = $district_code)
   and ($township_code is null or township_code = $township_code)
+  and ${fragments/in_community}

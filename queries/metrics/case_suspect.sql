@@ -50,6 +50,8 @@ suspects as (
     left join class_at_as_of k on k.case_id = s.case_id
     where ($district_code is null or c.district_code = $district_code)
       and ($township_code is null or c.township_code = $township_code)
+      and ${fragments/in_community(community_code = c.community_code)}
+      and ${fragments/in_grid(grid_code = c.grid_code)}
 ),
 
 counts as (

@@ -29,6 +29,8 @@ positives as (
       and (k.classification is null or k.classification <> 'excluded')
       and ($district_code is null or c.district_code = $district_code)
       and ($township_code is null or c.township_code = $township_code)
+      and ${fragments/in_community(community_code = c.community_code)}
+      and ${fragments/in_grid(grid_code = c.grid_code)}
 ),
 
 judged as (

@@ -27,6 +27,7 @@ with identified as (
     where identified_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
 ),
 
 stages as (

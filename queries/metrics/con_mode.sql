@@ -25,6 +25,7 @@ with quarantined as (
       and (quarantine_end_at is null or quarantine_end_at > $as_of - interval '24' hour)
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
 ),
 
 at_moments as (
@@ -86,6 +87,7 @@ quarantines_so_far as (
     where quarantine_start_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
       and (district_code in (select scope_code from red_now)
            or exists (select 1 from red_now where scope_code is null))
 ),

@@ -7,7 +7,7 @@
 -- 人不出区, low): areas, residents and the most days any has been in force (days since
 -- designated, to the minute, as a decimal), and lifted_in_window.
 -- The rule has no red: threshold null, is_red false, red_since null.
--- Place filter on the area's district and township.
+-- Place filter on the area's district, township and community (fragments/in_community).
 
 with areas as (
     select
@@ -21,6 +21,7 @@ with areas as (
     where designated_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
 ),
 
 relevant as (

@@ -11,13 +11,14 @@
 -- red_since: the earliest moment from which one of the missing communities has been without an
 -- open site (the close of its last site). Null when one of them never had a site at or before
 -- $as_of: the breach began before the data.
--- Place filter on the community's district and township.
+-- Place filter on the community's district, township and code (fragments/in_community).
 
 with communities_in_scope as (
     select community_code, district_code, population
     from communities
     where ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
       and (population is null or population >= $residents_per_sampling_site)
 ),
 

@@ -28,6 +28,7 @@ with tubes as (
       and resulted_at <= $as_of
       and ($district_code is null or district_code = $district_code)
       and ($township_code is null or township_code = $township_code)
+      and ${fragments/in_community}
 ),
 
 counts as (

@@ -26,7 +26,7 @@ from sitrep import access, database_path, latest, queries
 from sitrep import redlist as redlist_module
 from sitrep.db import VersionedPools, file_version
 from sitrep.latest import Read
-from sitrep.frames import scope_row
+from sitrep.frames import scope_row, without_unset_finer_places
 from sitrep.i18n import t
 from sitrep.queries import QueryTimeout
 
@@ -184,8 +184,10 @@ def _metric_cached(version: int, scope, metric_id: str, params: dict) -> pd.Data
 
 
 @st.cache_data(max_entries=500, show_spinner=False)
-def _red_list_cached(version: int, scope, as_of: pd.Timestamp, district_code, township_code) -> pd.DataFrame:
-    return redlist_module.red_list(_reader(scope), as_of, district_code=district_code, township_code=township_code)
+def _red_list_cached(version: int, scope, as_of: pd.Timestamp, district_code, township_code,
+                     **finer_place) -> pd.DataFrame:
+    return redlist_module.red_list(_reader(scope), as_of, district_code=district_code, township_code=township_code,
+                                   **finer_place)
 
 
 def newest_read(kind: str, name: str, params: dict, view: View, compute):
@@ -203,7 +205,8 @@ def newest_read(kind: str, name: str, params: dict, view: View, compute):
 
 def _params(view: View, params: dict) -> dict:
     # The view's moment and place, unless the caller names another.
-    return {"as_of": view.as_of, **view.place, **{k: v for k, v in params.items() if k != "as_of" or v is not None}}
+    return without_unset_finer_places(
+        {"as_of": view.as_of, **view.place, **{k: v for k, v in params.items() if k != "as_of" or v is not None}})
 
 
 def say_timeout(timeout: QueryTimeout, lang: str, what: str | None = None) -> None:
@@ -263,12 +266,12 @@ def query_frame(name: str, view: View, **params) -> pd.DataFrame:
 
 def red_list_frame(view: View, **place) -> pd.DataFrame:
     """The red list at the view's moment, for the view's place unless another is given."""
-    place = {**view.place, **place}
+    place = without_unset_finer_places({**view.place, **place})
     try:
         if view.following:
             return newest_read("red_list", "red_list", {"as_of": view.as_of, **place}, view,
                            lambda: redlist_module.red_list(reader(), view.as_of, **place))
-        return _red_list_cached(data_version(), reading_scope(), view.as_of, place["district_code"], place["township_code"])
+        return _red_list_cached(data_version(), reading_scope(), view.as_of, **place)
     except QueryTimeout as timeout:
         say_timeout(timeout, view.lang, f"{t('red_list', view.lang)} ({timeout.metric_id}, "
                                         f"queries/{timeout.name}.sql)")

@@ -15,8 +15,12 @@ import streamlit as st
 from sitrep import PROJECT_ROOT
 from sitrep.db import dataset_info
 from sitrep.i18n import t
-from sitrep.ui.data import (data_version, districts_frame, newer_version_preparing, pin_version, reader, reading_scope, townships_frame,
-                            whole_city_label)
+from sitrep import queries
+from sitrep.ui.data import (data_version, districts_frame, newer_version_preparing, pin_version, reader, reading_scope,
+                            reference_frame, townships_frame, whole_city_label)
+
+# The five levels (003 #64) as the URL names them, coarsest first, with the View field of each.
+LEVELS = ("district", "township", "community", "grid", "building")
 
 @dataclass(frozen=True)
 class View:
@@ -26,10 +30,20 @@ class View:
     district_code: str | None
     township_code: str | None
     lang: str
+    community_code: str | None = None
+    grid_code: str | None = None
+    building_code: str | None = None
 
     @property
     def place(self) -> dict:
-        return {"district_code": self.district_code, "township_code": self.township_code}
+        return {"district_code": self.district_code, "township_code": self.township_code,
+                "community_code": self.community_code, "grid_code": self.grid_code,
+                "building_code": self.building_code}
+
+    @property
+    def level(self) -> str | None:
+        """The finest level chosen (district ... building), None for the whole city."""
+        return queries.place_level(self.place)
 
 
 def _parse_time(text: str | None) -> pd.Timestamp | None:
@@ -47,16 +61,70 @@ def chosen_language() -> str:
 
 
 def _refuse_places_out_of_scope(qp, lang: str) -> None:
-    """A link naming a district or township outside the user's districts is refused outright: the
-    page says so and stops before reading anything (not quietly shown the user's own total)."""
+    """A link naming a place of any level outside the user's districts is refused outright: the
+    page says so and stops before reading anything (not quietly shown the user's own total).
+    District, township, community and grid codes begin with their district's; a building's code is
+    the district's own numbering, so a building is looked up through the user's scope, which sees
+    only their districts' buildings."""
     allowed = reading_scope()
     if allowed is None:
         return
-    for key in ("district", "township"):
+    for key in LEVELS:
         place = qp.get(key)
-        if place and place[:6] not in allowed:
+        if not place:
+            continue
+        if key == "building":
+            found = queries.run(reader(), "reference/building_place", building_code=place)
+            inside = len(found) > 0 and found["district_code"].iloc[0] in allowed
+        else:
+            inside = place[:6] in allowed
+        if not inside:
             st.error(t("out_of_scope", lang, place=place, districts="、".join(allowed)))
             st.stop()
+
+
+def _place_from_link(qp) -> dict[str, str]:
+    """The levels a link names, each coarser level filled in from the finer code where the link
+    leaves it out (a community's code begins with its township's 9 digits and its district's 6, a
+    grid's with its community's 12), so ?community= alone reproduces the view."""
+    place = {key: qp.get(key, "") for key in LEVELS}
+    if place["grid"] and not place["community"]:
+        place["community"] = place["grid"][:12]
+    if place["community"] and not place["township"]:
+        place["township"] = place["community"][:9]
+    if place["township"] and not place["district"]:
+        place["district"] = place["township"][:6]
+    return place
+
+
+def _pick_below(level: str, frame: pd.DataFrame, code_column: str, whole: str, lang: str) -> str:
+    """The sidebar's selectbox of one level under a chosen parent ("" for the whole parent); a
+    code the parent does not hold (a stale link) falls back to the whole parent."""
+    state = st.session_state
+    names = dict(zip(frame[code_column], frame["name_zh"]))
+    if state.get(level) not in names:
+        state[level] = ""
+    return st.selectbox(t(level, lang), [""] + list(names), key=level,
+                        format_func=lambda c: names.get(c, t(whole, lang)))
+
+
+def pick_place(level: str, code: str) -> None:
+    """Choose a place from the page (a click on the map): the sidebar's selectbox of that level
+    already stands in this run, and Streamlit refuses to change a widget's value once drawn, so
+    the choice is kept for the next run, which controls() applies before drawing the sidebar."""
+    if level not in LEVELS:
+        raise ValueError(f"no place level {level!r}; one of {', '.join(LEVELS)}")
+    st.session_state["place_picked"] = (level, code)
+    st.rerun()
+
+
+def _apply_picked_place(state) -> None:
+    picked = state.pop("place_picked", None)
+    if picked:
+        level, code = picked
+        state[level] = code
+        for finer in LEVELS[LEVELS.index(level) + 1:]:
+            state[finer] = ""
 
 
 def controls() -> View:
@@ -75,9 +143,10 @@ def controls() -> View:
         state["follow"] = pinned is None
         moment = pinned or newest
         state["as_of_date"], state["as_of_time"] = moment.date(), moment.time()
-        state["district"] = qp.get("district", "")
-        state["township"] = qp.get("township", "")
+        for level, code in _place_from_link(qp).items():
+            state[level] = code
         state["view_ready"] = True
+    _apply_picked_place(state)
 
     districts = districts_frame()
     with st.sidebar:
@@ -96,27 +165,43 @@ def controls() -> View:
         everywhere = whole_city_label(lang)    # read here: a widget's format_func runs outside the page run too
         district = st.selectbox(t("district", lang), [""] + list(names), key="district",
                                 format_func=lambda c: names.get(c, everywhere))
-        township = ""
+        # Each level's selectbox appears once the level above is chosen (003 #64's five levels).
+        # A level not shown (its parent not chosen) is reset, so a stale choice never lingers.
+        township = community = grid = building = ""
         if district:
-            towns = townships_frame(district)
-            town_names = dict(zip(towns["township_code"], towns["name_zh"]))
-            if state["township"] not in town_names:
-                state["township"] = ""
-            township = st.selectbox(t("township", lang), [""] + list(town_names), key="township",
-                                    format_func=lambda c: town_names.get(c, t("whole_district", lang)))
+            township = _pick_below("township", townships_frame(district), "township_code", "whole_district", lang)
         else:
             state["township"] = ""
+        if township:
+            community = _pick_below("community", reference_frame("communities", township_code=township),
+                                    "community_code", "whole_township", lang)
+        else:
+            state["community"] = ""
+        if community:
+            grid = _pick_below("grid", reference_frame("grids", community_code=community), "grid_code",
+                               "whole_community", lang)
+        else:
+            state["grid"] = ""
+        buildings = reference_frame("buildings", grid_code=grid) if grid else None
+        if buildings is not None and not buildings.empty:
+            building = _pick_below("building", buildings, "building_code", "whole_grid", lang)
+        else:
+            if grid:
+                st.caption(t("no_buildings", lang))
+            state["building"] = ""
 
     wanted = {"lang": lang if lang != "zh" else None,
               "as_of": None if state["follow"] else as_of.strftime("%Y-%m-%dT%H:%M"),
-              "district": district or None, "township": township or None}
+              "district": district or None, "township": township or None, "community": community or None,
+              "grid": grid or None, "building": building or None}
     for key, value in wanted.items():
         if value is None and key in qp:
             del qp[key]
         elif value is not None and qp.get(key) != value:
             qp[key] = value
     view = View(as_of=as_of, newest=newest, following=bool(state["follow"]),
-                district_code=district or None, township_code=township or None, lang=lang)
+                district_code=district or None, township_code=township or None, lang=lang,
+                community_code=community or None, grid_code=grid or None, building_code=building or None)
     state["view"] = view
     return view
 

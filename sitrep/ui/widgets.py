@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from sitrep import access, audit, database_path, registry
+from sitrep import access, audit, database_path, queries, registry
 from sitrep.export import csv_bytes, file_name
 from sitrep.formatting import format_threshold, format_value
 from sitrep.frames import head_rows, is_red
@@ -62,6 +62,16 @@ PAGE_WORDS = {"overview": "page_overview", "cases": "page_cases", "contacts": "p
 
 def definition(metric_id: str, view: View) -> None:
     st.caption(definition_text(metric_id, view.lang) + f"  \n{t('as_of', view.lang)} {view.as_of:%Y-%m-%d %H:%M}")
+    finest_level_note(metric_id, view)
+
+
+def finest_level_note(metric_id: str, view: View) -> None:
+    """Where the view chose a place finer than the metric can narrow to, say so beside it: the
+    figure shown is its township's (or district's), not the community's."""
+    level = queries.narrowed_to(metric_id, view.place)
+    if level:
+        st.caption(t("finest_level", view.lang, level=t(f"level_{level}", view.lang),
+                     chosen=t(f"level_{view.level}", view.lang)))
 
 
 def kpi(column, label: str, metric_id: str, value, unit: str, previous_day=None, previous_week=None,
