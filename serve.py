@@ -10,12 +10,21 @@ the dashboard, but a local login then lasts only until the page is reloaded, and
 latest picture is computed by the first page that needs it.
 """
 
+import threading
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
 from sitrep import alerts, database_path, latest
 from sitrep.ui.session_routes import routes
+
+
+def _import_what_pages_use() -> None:
+    # A first page visit after a start would otherwise pay for importing the chart and map
+    # libraries (seconds on 2 cores); done here, beside the first picture.
+    import importlib
+    for module in ("plotly.express", "pydeck"):
+        importlib.import_module(module)
 
 
 @asynccontextmanager
@@ -25,6 +34,7 @@ async def lifespan(app):
     watcher = latest.pictures(database_path())
     watcher.on_ready(alerts.picture_listener(database_path()))   # alerts open and close with the data
     watcher.watch()
+    threading.Thread(target=_import_what_pages_use, name="sitrep-imports", daemon=True).start()
     try:
         yield None
     finally:

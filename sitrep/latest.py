@@ -26,14 +26,17 @@ No Streamlit here: sitrep.ui.data is the glue.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import pickle
 import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -96,9 +99,9 @@ def _compute_query(con, read: Read, as_of: pd.Timestamp) -> pd.DataFrame:
     return run(con, read.name, as_of=as_of, **dict(read.params))
 
 
-def _compute_red_list(con, read: Read, as_of: pd.Timestamp) -> pd.DataFrame:
+def _compute_red_list(con, read: Read, as_of: pd.Timestamp, computed: dict | None = None) -> pd.DataFrame:
     from sitrep.redlist import red_list
-    return red_list(con, as_of, **dict(read.params))
+    return red_list(con, as_of, **dict(read.params), computed=computed)
 
 
 def _compute_briefing_snapshot(con, read: Read, as_of: pd.Timestamp) -> dict:
@@ -168,6 +171,7 @@ class Pictures:
         self._stop = threading.Event()
         for read in self._load_recorded():
             self._recorded[read] = None
+        self._load_picture()
 
     # --- what pages call -------------------------------------------------------------------
     @property
@@ -289,10 +293,20 @@ class Pictures:
                     return read, None
 
             # Two threads: the reads are many and small; DuckDB parallelises the big ones itself.
+            # The red lists last: each reuses the metrics of its moment, place and reader computed here.
+            first = [r for r in todo if r.kind != "red_list"]
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="sitrep-picture") as workers:
-                for read, answer in workers.map(compute_one, todo):
+                for read, answer in workers.map(compute_one, first):
                     if answer is not None:
                         frames[read] = answer
+            for read in (r for r in todo if r.kind == "red_list"):
+                computed = {r.name: f for r, f in frames.items()
+                            if r.kind == "metric" and r.params == read.params and r.scope == read.scope
+                            and r.offset == read.offset}
+                try:
+                    frames[read] = _compute_red_list(pool.cursor(read.scope), read, read.as_of(newest), computed)
+                except QueryTimeout:
+                    pass                    # left to the page, which says which query ran out of time
             picture = Picture(version, newest, frames)
             # The listeners act before pages move to the new version, so that what they keep (the
             # follow-through alerts) matches the numbers shown beside it.
@@ -314,6 +328,7 @@ class Pictures:
             log.info("latest picture of %s (data %s): %d reads in %.2f s", Path(self.path).name,
                      newest, len(picture.frames), picture.seconds)
             self._save_recorded()
+            self._save_picture(picture)
             return picture
         finally:
             with self._lock:
@@ -331,6 +346,41 @@ class Pictures:
         # The two newest pictures stay: the one shown and the one being computed or just ready.
         for old in sorted(self._pictures)[:-2]:
             del self._pictures[old]
+
+    # A restart with the same file shows its picture at once: the last picture is kept beside the
+    # database (DB.picture.pickle), stamped with the file version and a fingerprint of what computed
+    # it (the SQL, the registry, the settings in force). Pickle, because the frames and snapshots
+    # must come back exactly; the file is written only by this process and sits in the data folder,
+    # whose writers can already replace the database itself.
+    def _picture_file(self) -> Path:
+        return Path(self.path).with_suffix(".picture.pickle")
+
+    def _save_picture(self, picture: Picture) -> None:
+        path = self._picture_file()
+        temp = path.with_suffix(f".tmp{os.getpid()}")
+        try:
+            with open(temp, "wb") as out:
+                pickle.dump({"fingerprint": fingerprint(), "picture": picture}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, path)
+        except (OSError, pickle.PicklingError) as error:   # a read-only folder: the next start computes it
+            log.warning("could not keep the latest picture in %s: %s", path, error)
+            temp.unlink(missing_ok=True)
+
+    def _load_picture(self) -> None:
+        path = self._picture_file()
+        try:
+            with open(path, "rb") as kept:
+                stored = pickle.load(kept)
+        except FileNotFoundError:
+            return
+        except Exception as error:  # noqa: BLE001 -- a damaged or older file (unpickling raises many kinds):
+            # logged; the picture is computed again as on a first start.
+            log.warning("ignoring %s: %s", path, error)
+            return
+        picture = stored.get("picture") if isinstance(stored, dict) else None
+        if (isinstance(picture, Picture) and stored.get("fingerprint") == fingerprint()
+                and picture.version == file_version(self.path)):
+            self._pictures[picture.version] = picture
 
     def _reads_file(self) -> Path:
         return Path(self.path).with_suffix(".reads.json")
@@ -355,6 +405,22 @@ class Pictures:
             os.replace(temp, path)
         except OSError as error:   # a read-only data folder: the next start computes the seed reads only
             log.warning("could not keep the recorded reads in %s: %s", path, error)
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    from sitrep import QUERIES_DIR
+    from sitrep.registry import REGISTRY_FILE
+    digest = hashlib.sha256()
+    for path in sorted(QUERIES_DIR.rglob("*.sql")) + [Path(REGISTRY_FILE)]:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def fingerprint() -> str:
+    """What a kept picture was computed with: the queries, the registry and the settings in force."""
+    settings_text = repr(sorted(settings_module.values().items()))
+    return hashlib.sha256((_code_fingerprint() + settings_text).encode()).hexdigest()
 
 
 # One set of pools and pictures per process: every session and the watcher share them.

@@ -52,7 +52,10 @@ def _explaining(metric_id: str, red: pd.DataFrame, as_of: pd.Timestamp) -> dict[
 def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code: str | None = None,
              township_code: str | None = None, settings: dict[str, Any] | None = None,
              community_code: str | None = None, grid_code: str | None = None,
-             building_code: str | None = None) -> pd.DataFrame:
+             building_code: str | None = None, computed: dict[str, pd.DataFrame] | None = None) -> pd.DataFrame:
+    """The red list at `as_of` for a place. `computed`: rules' frames already computed for exactly
+    this moment, place, settings and reader (the latest picture's metrics), used instead of running
+    their queries again."""
     # A place below the township narrows the rules whose queries carry it (queries.finest_level);
     # the others read the township's (or district's) figure.
     finer = {k: v for k, v in (("community_code", community_code), ("grid_code", grid_code),
@@ -79,6 +82,8 @@ def red_list(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, district_code:
         return cur
 
     def evaluate(metric: registry.Metric) -> pd.DataFrame:
+        if computed is not None and metric.id in computed:
+            return computed[metric.id]
         return run_metric(thread_cursor() if duck else con, metric.id, as_of=as_of, district_code=district_code,
                           township_code=township_code, settings=settings, **finer)
 

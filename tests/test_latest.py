@@ -130,3 +130,17 @@ def test_while_a_new_version_is_computed_pages_show_the_previous_one_then_move_o
     finally:
         release.set()
         pictures.stop()
+
+
+def test_a_restart_shows_the_kept_picture_of_the_same_file_at_once_and_never_of_another(db_copy, monkeypatch):
+    first = latest.Pictures(db_copy, VersionedPools(), seeds=one_metric).compute()
+    read = one_metric()[0]
+    restarted = latest.Pictures(db_copy, VersionedPools(), seeds=one_metric)
+    assert restarted.shown_version() == first.version                  # before any computation
+    pd.testing.assert_frame_equal(restarted.lookup(first.version, read), first.frames[read])
+
+    monkeypatch.setattr(latest, "fingerprint", lambda: "other settings or SQL")
+    assert latest.Pictures(db_copy, VersionedPools(), seeds=one_metric).shown_version() is None
+    monkeypatch.undo()
+    replace_file(db_copy)                                               # an import replaced the file
+    assert latest.Pictures(db_copy, VersionedPools(), seeds=one_metric).shown_version() is None
