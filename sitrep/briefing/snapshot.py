@@ -200,10 +200,11 @@ def _red_items(items: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _rules(items: pd.DataFrame) -> dict[str, dict]:
-    """The registry's words for every rule the briefing cites, kept with the numbers so that a
-    briefing re-opened later reads as issued even if a definition changed since."""
-    cited = set(items["rule_id"]) | set(timeliness_rules()) | {h.metric for h in registry.headlines("briefing")} | {
+def _rules(items: pd.DataFrame, alerted: set[str] = frozenset()) -> dict[str, dict]:
+    """The registry's words for every rule the briefing cites (`alerted`: those of the alerts the
+    follow-through section counts, red now or not), kept with the numbers so that a briefing
+    re-opened later reads as issued even if a definition changed since."""
+    cited = set(items["rule_id"]) | set(alerted) | set(timeliness_rules()) | {h.metric for h in registry.headlines("briefing")} | {
         "ISO-DISPATCH", "TEST-ROUND", "TEST-CADENCE", "TEST-TAT"}
     out = {}
     for metric_id in sorted(cited):
@@ -324,6 +325,7 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, *, db: P
     # says so, and its text speaks of those districts, not the city. A city snapshot has no "scope".
     scope = scope_of(con)
     red = _red_items(items)
+    follow = _follow_through(db, as_of, scope, red, briefings)
     return {
         **({"scope": list(scope)} if scope is not None else {}),
         "schema": SCHEMA,
@@ -336,8 +338,8 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, *, db: P
         "headline": {"now": _headline(con, as_of), "previous": _headline(con, previous),
                      "red_items": len(items), "red_items_previous": len(previous_items)},
         "red_items": red,
-        "follow_through": _follow_through(db, as_of, scope, red, briefings),
-        "rules": _rules(items),
+        "follow_through": follow,
+        "rules": _rules(items, {r["rule_id"] for r in follow["by_rule"]}),
         "dispatch": _dispatch(con, as_of, usage),
         "district_table": _district_table(con, as_of, districts, items),
         "testing": _testing(con, as_of),
