@@ -420,3 +420,64 @@ def test_briefing_command_writes_markdown_and_pdf_and_issues(demo_db_path, snaps
     by_os_user = _cli("briefing", "--db", str(demo_db_path), "--as-of", "2022-07-24 18:00", "--issue", env=env)
     assert by_os_user.returncode == 0, by_os_user.stderr
     assert getpass.getuser() in _cli("briefing", "--list", env=env).stdout
+
+
+# --- the follow-through section (issue 14): the alerts as they stood at the as-of ----------------
+
+def test_the_follow_through_reports_the_alerts_as_they_stood_and_ignores_later_events(demo, demo_db_path, tmp_path,
+                                                                                      monkeypatch):
+    from sitrep import access, alerts
+
+    monkeypatch.setenv("SITREP_OPS", str(tmp_path / "ops.sqlite"))     # the session's demo store stays untouched
+    issued = tmp_path / "issued"
+    six_before = AS_OF - pd.Timedelta(hours=6)
+    folder = issued / f"{six_before:%Y%m%d-%H%M}_20220724T130000_0123abcd"
+    folder.mkdir(parents=True)
+    (folder / "meta.json").write_text(json.dumps({"kind": "briefing", "as_of": six_before.isoformat(),
+                                                  "issued_at": "2022-07-24T13:00:00"}))
+    for hours in (8, 2, 0):
+        moment = AS_OF - pd.Timedelta(hours=hours)
+        alerts.sync(demo_db_path, red_list(demo, moment), moment)
+    officer = access.User("zhang.san", "district_officer", ("500105",), unit="江北区疫情防控领导小组")
+    states = alerts.states(demo_db_path, AS_OF)
+    use = states[(states.rule_id == "ISO-USE") & (states.district_code == "500105")].alert_id.iloc[0]
+    alerts.acknowledge(demo_db_path, use, officer, "收到", at=AS_OF - pd.Timedelta(hours=1))
+    alerts.record_action(demo_db_path, use, officer, "已从渝北区调入房间", at=AS_OF - pd.Timedelta(minutes=30))
+
+    snap = build_snapshot(demo, AS_OF, db=demo_db_path, briefings=issued)
+    f = snap["follow_through"]
+    assert f["previous_briefing"]["id"] == folder.name and f["since"] == "2022-07-24T12:00:00"
+    states = alerts.states(demo_db_path, AS_OF)
+    # No alert closed in 8 h (closing takes 6 h green), so none reopened: opened since 12:00 are the
+    # alerts first opened at 16:00 or 18:00; the one acknowledgement, by its action (in hand).
+    assert f["totals"]["opened"] == int((states.first_opened_at > six_before).sum()) > 0
+    assert f["totals"]["closed"] == f["totals"]["reopened"] == 0
+    assert (f["totals"]["acknowledged"], f["totals"]["in_hand_now"]) == (1, 1)
+    assert f["totals"]["overdue_now"] == int(states.overdue.sum()) > 0
+    assert {r["rule_id"] for r in f["by_rule"]} <= set(snap["rules"])      # their names kept, red now or not
+    assert sum(r["opened"] for r in f["by_rule"]) == sum(r["opened"] for r in f["by_unit"]) == f["totals"]["opened"]
+    assert [(a["rule_id"], a["district_code"]) for a in f["red_items"]] == [
+        (i["rule_id"], i["district_code"]) for i in snap["red_items"]]
+    mine = next(a for a in f["red_items"] if a["rule_id"] == "ISO-USE" and a["district_code"] == "500105")
+    assert (mine["status"], mine["owner"], mine["owner_unit"]) == ("in_hand", "zhang.san", "江北区疫情防控领导小组")
+
+    markdown = to_markdown(compose_briefing(snap, "zh", with_charts=False))
+    bullet = next(line for line in markdown.splitlines() if "（ISO-USE）" in line and line.startswith("- "))
+    assert "江北区 98.7%" in bullet and "〔处置中，zhang.san〕" in bullet
+    assert "## 三、督办落实情况" in markdown and "自上期日报（截至2022年7月24日12:00）以来" in markdown
+    english = to_markdown(compose_briefing(snap, "en", with_charts=False))
+    assert "[in hand, zhang.san]" in english and "overdue for acknowledgement, longest first" in english
+    doc = compose_briefing(snap, "zh", with_charts=False)
+    word = "".join(p.text for p in docx.Document(io.BytesIO(render(doc, "docx"))).paragraphs)
+    pdf = "".join(_pdf_texts(render(doc, "pdf")))
+    for text in (word, _flat(pdf)):                  # the files carry the section too
+        assert "督办落实情况" in text and "处置中，zhang.san" in _flat(text)
+
+    # What is done after the as-of does not change the briefing of the as-of (its SHA checks it).
+    overdue = states[states.overdue & (states.district_code == "500105")]
+    assert len(overdue)
+    alerts.acknowledge(demo_db_path, int(overdue.alert_id.iloc[0]), officer, "收到", at=AS_OF + pd.Timedelta(hours=1))
+    alerts.sync(demo_db_path, red_list(demo, AS_OF + pd.Timedelta(hours=2)), AS_OF + pd.Timedelta(hours=2))
+    assert snapshot_sha256(build_snapshot(demo, AS_OF, db=demo_db_path, briefings=issued)) == snapshot_sha256(snap)
+    assert build_snapshot(demo, AS_OF + pd.Timedelta(hours=2), db=demo_db_path, briefings=issued)[
+        "follow_through"]["totals"]["acknowledged"] == 2

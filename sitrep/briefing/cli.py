@@ -79,9 +79,10 @@ def _briefing(args: argparse.Namespace) -> int:
     from sitrep.briefing.snapshot import build_snapshot, snapshot_sha256
 
     con = cli_common.connect_read(args.db)
+    db = cli_common.existing_database(args.db)       # its operational store holds the alerts
     if args.compare:
         issued = store.load(args.compare)
-        current = build_snapshot(con, pd.Timestamp(issued.meta["as_of"]))
+        current = build_snapshot(con, pd.Timestamp(issued.meta["as_of"]), db=db)
         rows = store.compare(issued.snapshot, current)
         print(f"issued {issued.meta['snapshot_sha256'][:16]} vs today {snapshot_sha256(current)[:16]}: "
               f"{len(rows)} values differ")
@@ -90,11 +91,10 @@ def _briefing(args: argparse.Namespace) -> int:
         return 0
     as_of = cli_common.as_of(con, args.as_of)
     started = time.perf_counter()
-    snapshot = build_snapshot(con, as_of)
+    snapshot = build_snapshot(con, as_of, db=db)
     built = time.perf_counter() - started
     sha = snapshot_sha256(snapshot)
     if args.issue:
-        db = cli_common.existing_database(args.db)
         by = cli_common.acting(db, args.by, access.ISSUE_BRIEFING, "issue the briefing")
         try:
             issued = store.issue(snapshot, by, lang=args.lang)

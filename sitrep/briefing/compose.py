@@ -12,7 +12,7 @@ import pandas as pd
 from sitrep.briefing.document import Bullets, Document, Heading, Image, Paragraph, Table
 from sitrep import registry
 from sitrep.briefing.snapshot import snapshot_sha256
-from sitrep.formatting import format_red_item, format_threshold, format_value
+from sitrep.formatting import format_duration, format_red_item, format_threshold, format_value
 from sitrep.i18n import SECTION_WORDS, name_of, t
 
 NUMERALS_ZH = "一二三四五六七八九十"
@@ -136,20 +136,58 @@ def _headline(doc: Document, s: dict, w: _Words, lang: str) -> None:
                   tuple(rows), numeric=(1, 2, 3), widths=(3.2, 1.6, 1.6, 1.4, 1.4)))
 
 
-def _item_text(item: dict, w: _Words, lang: str, names: dict) -> str:
+def _place(item: dict, w: _Words, lang: str, names: dict) -> str:
     place = w.district(item["district_code"])
     if item.get("round_id"):
         place += f"（{w.round(item['round_id'], names)}）" if lang == "zh" else f" ({item['round_id']})"
-    text = f"{place} {format_red_item(item, lang)}"
+    return place
+
+
+def _item_text(item: dict, w: _Words, lang: str, names: dict, alert: dict | None = None) -> str:
+    text = f"{_place(item, w, lang, names)} {format_red_item(item, lang)}"
     if item.get("red_since"):
         text += t("brief_since", lang, time=_time(item["red_since"], lang))
-    return text
+    status = alert_status_text(alert, lang) if alert else ""
+    return text + (t("brief_ft_item_status", lang, status=status) if status else "")
+
+
+def _key(item: dict) -> tuple:
+    return (item["rule_id"], item.get("district_code"), item.get("round_id"))
+
+
+def _alerts_of(s: dict) -> dict[tuple, dict]:
+    """Each red item's alert (the follow-through section), by the item's key; {} for a snapshot
+    made before briefings carried it."""
+    return {_key(a): a for a in s.get("follow_through", {}).get("red_items", [])}
+
+
+def _late(minutes, lang: str) -> str:
+    return format_duration(float(minutes) * 60, lang)
+
+
+def alert_status_text(alert: dict, lang: str) -> str:
+    """Where a red item's alert stands: awaiting acknowledgement (by when), overdue (by how long),
+    acknowledged or in hand (by whom), closed; "" where the item has no alert."""
+    status = alert.get("status")
+    if status == "new" and alert["overdue_minutes"]:
+        return t("brief_ft_status_overdue", lang, late=_late(alert["overdue_minutes"], lang))
+    if status == "new":
+        return t("brief_ft_status_new", lang, due=_time(alert["ack_due"], lang))
+    if status == "acknowledged":
+        return t("brief_ft_status_acknowledged", lang, owner=alert["owner"] or "—")
+    if status == "in_hand":
+        return t("brief_ft_status_in_hand", lang, owner=alert["owner"] or "—")
+    if status == "closed":
+        return t("brief_ft_status_closed", lang)
+    return ""
 
 
 def red_item_lines(s: dict, lang: str) -> list[tuple[str, str, list[str]]]:
-    """Per rule, in the red list's order: (rule_id, the rule's sentence, its items' texts)."""
+    """Per rule, in the red list's order: (rule_id, the rule's sentence, its items' texts, each with
+    its alert's status and owner where the snapshot has them)."""
     w = _Words(s, lang)
     names = s["testing"]["round_names_zh"] if "testing" in s else {}
+    alerts = _alerts_of(s)
     out: list[tuple[str, str, list[str]]] = []
     by_rule: dict[str, list[dict]] = {}
     for item in s["red_items"]:
@@ -161,7 +199,7 @@ def red_item_lines(s: dict, lang: str) -> list[tuple[str, str, list[str]]]:
         sentence = t("brief_rule_sentence", lang, condition=condition,
                      threshold=t("brief_threshold_part", lang, value=threshold) if threshold else "",
                      source=source_text(rule["source"], lang), n=len(items))
-        out.append((rule_id, sentence + responsibility_sentence(rule, lang), [_item_text(i, w, lang, names) for i in items]))
+        out.append((rule_id, sentence + responsibility_sentence(rule, lang), [_item_text(i, w, lang, names, alerts.get(_key(i))) for i in items]))
     return out
 
 
@@ -202,6 +240,79 @@ def _red_list(doc: Document, s: dict, w: _Words, lang: str) -> None:
                                  lead=f"{w.rule(rule_id)}（{rule_id}）：" if lang == "zh" else f"{w.rule(rule_id)} ({rule_id}): "))
     if bullets:
         doc.add(Bullets(tuple(bullets)))
+
+
+FOLLOW_THROUGH_COLUMNS = ("brief_ft_col_opened", "brief_ft_col_in_time", "brief_ft_col_late", "brief_ft_col_overdue",
+                          "brief_ft_col_in_hand", "brief_ft_col_by_data", "brief_ft_col_by_hand")
+FOLLOW_THROUGH_COUNTS = ("opened", "ack_in_time", "ack_late", "overdue_now", "in_hand_now", "closed_by_data",
+                         "closed_by_hand")
+
+
+def follow_through_summary(s: dict, lang: str) -> str:
+    """The section's sentence: since when, what happened to the alerts, where they stand now."""
+    f = s["follow_through"]
+    since = _long_time(f["since"], lang)
+    when = t("brief_ft_since_briefing", lang, since=since) if f.get("previous_briefing") else \
+        t("brief_ft_since_day", lang, since=since)
+    n = {k: _count(v, lang) for k, v in f["totals"].items()}
+    as_of = _long_time(s["as_of"], lang)
+    if not any(f["totals"][k] for k in ("opened", "acknowledged", "closed", "open_now")):
+        return t("brief_ft_nothing", lang, when=when, as_of=as_of)
+    return t("brief_ft_summary", lang, when=when, opened=n["opened"], reopened=n["reopened"],
+             acknowledged=n["acknowledged"], in_time=n["ack_in_time"], late=n["ack_late"], closed=n["closed"],
+             by_data=n["closed_by_data"], by_hand=n["closed_by_hand"], open=n["open_now"], in_hand=n["in_hand_now"],
+             overdue=n["overdue_now"], as_of=as_of)
+
+
+def overdue_items(s: dict, lang: str) -> list[str]:
+    """The red items overdue for acknowledgement, longest overdue first: what, how long, whose."""
+    w = _Words(s, lang)
+    names = s["testing"]["round_names_zh"] if "testing" in s else {}
+    items = {_key(i): i for i in s["red_items"]}
+    late = sorted((a for a in s["follow_through"]["red_items"] if a["status"] == "new" and a["overdue_minutes"]),
+                  key=lambda a: (-a["overdue_minutes"], a["rule_id"], a["district_code"] or "", a["round_id"] or ""))
+    out = []
+    for a in late:
+        item = items[_key(a)]
+        what = f"{_place(item, w, lang, names)} {w.rule(a['rule_id'])}（{a['rule_id']}）" if lang == "zh" else \
+            f"{_place(item, w, lang, names)} {w.rule(a['rule_id'])} ({a['rule_id']})"
+        out.append(t("brief_ft_overdue_item", lang, item=what, late=_late(a["overdue_minutes"], lang),
+                     unit=item.get("acting_unit_zh" if lang == "zh" else "acting_unit_en") or "—"))
+    return out
+
+
+def _follow_through(doc: Document, s: dict, w: _Words, lang: str) -> None:
+    f = s["follow_through"]
+    doc.add(Paragraph(follow_through_summary(s, lang)))
+    columns = tuple(t(key, lang) for key in FOLLOW_THROUGH_COLUMNS)
+    numeric = tuple(range(1, len(columns) + 1))
+    widths = (3.4,) + (1.1,) * len(columns)
+    counts = lambda row: tuple(_count(row[k], lang) for k in FOLLOW_THROUGH_COUNTS)  # noqa: E731
+    shown = lambda rows: [r for r in rows if any(r[k] for k in FOLLOW_THROUGH_COUNTS)]  # noqa: E731
+    by_rule = shown(f["by_rule"])
+    if by_rule:
+        doc.add(Paragraph(t("brief_ft_by_rule", lang), small=True))
+        doc.add(Table((t("brief_tcol_rule", lang),) + columns,
+                      tuple((f"{w.rule(r['rule_id'])}（{r['rule_id']}）" if lang == "zh" else
+                             f"{w.rule(r['rule_id'])} ({r['rule_id']})",) + counts(r) for r in by_rule),
+                      numeric=numeric, widths=widths))
+    # The units with the most overdue first: the ones a leader calls.
+    by_unit = sorted(shown(f["by_unit"]), key=lambda r: (-r["overdue_now"], -r["opened"]))
+    if by_unit:
+        doc.add(Paragraph(t("brief_ft_by_unit", lang), small=True))
+        doc.add(Table((t("brief_ft_col_unit", lang),) + columns,
+                      tuple((r["unit_zh" if lang == "zh" else "unit_en"],) + counts(r) for r in by_unit),
+                      numeric=numeric, widths=widths))
+    overdue = overdue_items(s, lang)
+    if overdue:
+        doc.add(Paragraph(t("brief_ft_overdue_intro", lang, n=_count(len(overdue), lang))))
+        doc.add(Bullets(tuple(Paragraph(x) for x in overdue)))
+    elif s["red_items"]:
+        doc.add(Paragraph(t("brief_ft_no_overdue", lang)))
+    untracked = sum(a["alert_id"] is None for a in f["red_items"])
+    if untracked:
+        doc.add(Paragraph(t("brief_ft_untracked", lang, n=_count(untracked, lang))))
+    doc.add(Paragraph(t("brief_ft_window_note", lang), small=True))
 
 
 def dispatch_sentences(s: dict, lang: str) -> list[str]:
@@ -390,11 +501,15 @@ def compose_briefing(snapshot: dict, lang: str = "zh", with_charts: bool = True)
     doc.add(Heading(w.section(1, t("brief_h_red", lang, n=len(s["red_items"])))))
     _red_list(doc, s, w, lang)
     _dispatch(doc, s, lang)
-    doc.add(Heading(w.section(2, t("brief_h_districts", lang))))
+    sections = iter(range(2, 9))
+    if "follow_through" in s:      # a snapshot made before briefings reported the alerts has none
+        doc.add(Heading(w.section(next(sections), t("brief_h_follow_through", lang))))
+        _follow_through(doc, s, w, lang)
+    doc.add(Heading(w.section(next(sections), t("brief_h_districts", lang))))
     _district_table(doc, s, w, lang)
-    doc.add(Heading(w.section(3, t("brief_h_testing", lang))))
+    doc.add(Heading(w.section(next(sections), t("brief_h_testing", lang))))
     _testing(doc, s, w, lang)
-    doc.add(Heading(w.section(4, t("brief_h_timeliness", lang))))
+    doc.add(Heading(w.section(next(sections), t("brief_h_timeliness", lang))))
     _timeliness(doc, s, w, lang)
     doc.footer = _footer(s, "briefing", lang)
     return doc

@@ -16,14 +16,16 @@ import hashlib
 import json
 import math
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from sitrep import registry
+from sitrep import alerts, database_path, opstore, registry
 from sitrep import settings as settings_module
+from sitrep.briefing.follow_through import follow_through
 from sitrep.db import dataset_info, scope_of
 from sitrep.queries import run, run_metric
 from sitrep.redlist import EXPLAINING, EXPLAINING_COLUMNS, SECTION_ORDER, red_list
@@ -198,10 +200,11 @@ def _red_items(items: pd.DataFrame) -> list[dict]:
     return out
 
 
-def _rules(items: pd.DataFrame) -> dict[str, dict]:
-    """The registry's words for every rule the briefing cites, kept with the numbers so that a
-    briefing re-opened later reads as issued even if a definition changed since."""
-    cited = set(items["rule_id"]) | set(timeliness_rules()) | {h.metric for h in registry.headlines("briefing")} | {
+def _rules(items: pd.DataFrame, alerted: set[str] = frozenset()) -> dict[str, dict]:
+    """The registry's words for every rule the briefing cites (`alerted`: those of the alerts the
+    follow-through section counts, red now or not), kept with the numbers so that a briefing
+    re-opened later reads as issued even if a definition changed since."""
+    cited = set(items["rule_id"]) | set(alerted) | set(timeliness_rules()) | {h.metric for h in registry.headlines("briefing")} | {
         "ISO-DISPATCH", "TEST-ROUND", "TEST-CADENCE", "TEST-TAT"}
     out = {}
     for metric_id in sorted(cited):
@@ -263,9 +266,54 @@ def _timeliness(con, as_of: pd.Timestamp) -> list[dict]:
     return out
 
 
-def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> dict:
-    """Every number of the daily briefing at `as_of` (city-wide), as plain JSON values."""
+def previous_briefing(as_of: pd.Timestamp, directory: Path | None = None) -> dict | None:
+    """The issued briefing before `as_of`: of those issued for an earlier moment, the latest moment
+    (the newest issue of it); None when none was issued."""
+    from sitrep.briefing.store import list_issued   # store renders, and so imports this module
+
+    earlier = [i for i in list_issued(directory)
+               if i.meta.get("kind", "briefing") == "briefing" and pd.Timestamp(i.meta["as_of"]) < as_of]
+    if not earlier:
+        return None
+    latest = max(earlier, key=lambda i: (pd.Timestamp(i.meta["as_of"]), i.meta["issued_at"], i.id))
+    return {"id": latest.id, "as_of": stamp(pd.Timestamp(latest.meta["as_of"])), "issued_at": latest.meta["issued_at"]}
+
+
+def _follow_through(db: Path, as_of: pd.Timestamp, scope: tuple[str, ...] | None, items: list[dict],
+                    briefings: Path | None) -> dict:
+    """What happened to the alerts since the previous issued briefing (else the previous 24 h), and
+    each red item's alert (sitrep/briefing/follow_through.py). Only events up to `as_of`, so the
+    same data and the same history up to then give the same section. A database with no
+    operational store yet has no alerts: the store is not created for a briefing."""
+    before = previous_briefing(as_of, briefings)
+    since = pd.Timestamp(before["as_of"]) if before else as_of - DAY
+    if opstore.path_for(db).exists():
+        states = alerts.states(db, as_of)
+    else:
+        states = pd.DataFrame(columns=alerts.STATE_COLUMNS)
+    if scope is not None:     # a district account's briefing: its districts' alerts (no city-wide ones)
+        states = states[states["district_code"].isin(scope)]
+    # An alert closed before the window has no events in it (closing ends it until a reopening,
+    # which would show in its status): its history is not read.
+    quiet = (states["status"] == alerts.DONE) & (pd.to_datetime(states["closed_at"]) <= since)
+    histories = [alerts.history(db, alert_id, until=as_of).assign(alert_id=alert_id)
+                 for alert_id in states.loc[~quiet, "alert_id"]]
+    events = pd.concat(histories, ignore_index=True) if histories else \
+        pd.DataFrame(columns=["alert_id", "at", "kind", "login"])
+    deadlines = {rule_id: alerts.ack_minutes(rule_id) for rule_id in set(states["rule_id"])}
+    section = follow_through(states, events, since, as_of, deadlines, items)
+    return plain({"previous_briefing": before, **section})
+
+
+def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp, *, db: Path | str | None = None,
+                   briefings: Path | None = None) -> dict:
+    """Every number of the daily briefing at `as_of` (city-wide), as plain JSON values.
+
+    `db`: the analytics file whose operational store holds the alerts (default: the app's,
+    sitrep.database_path()); `con` may read a copy of it, so the path is given, not guessed from
+    `con`. `briefings`: the issued briefings' folder (default: store.briefings_dir())."""
     as_of = pd.Timestamp(as_of)
+    db = Path(db) if db is not None else database_path()
     previous = as_of - DAY
     info = dataset_info(con)
     districts = con.execute("select district_code, name_zh, name_en from districts order by district_code").df()
@@ -276,6 +324,8 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> dict:
     # A district account's cursor reads only its districts (sitrep.db.install_scope): its snapshot
     # says so, and its text speaks of those districts, not the city. A city snapshot has no "scope".
     scope = scope_of(con)
+    red = _red_items(items)
+    follow = _follow_through(db, as_of, scope, red, briefings)
     return {
         **({"scope": list(scope)} if scope is not None else {}),
         "schema": SCHEMA,
@@ -287,8 +337,9 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, as_of: pd.Timestamp) -> dict:
         "districts": {c: {"name_zh": z, "name_en": e} for c, z, e in districts.itertuples(index=False)},
         "headline": {"now": _headline(con, as_of), "previous": _headline(con, previous),
                      "red_items": len(items), "red_items_previous": len(previous_items)},
-        "red_items": _red_items(items),
-        "rules": _rules(items),
+        "red_items": red,
+        "follow_through": follow,
+        "rules": _rules(items, {r["rule_id"] for r in follow["by_rule"]}),
         "dispatch": _dispatch(con, as_of, usage),
         "district_table": _district_table(con, as_of, districts, items),
         "testing": _testing(con, as_of),
