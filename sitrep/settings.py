@@ -25,7 +25,8 @@ OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit", "watch
                          "import_max_rows", "import_max_columns", "import_max_cell_chars",
                          "import_max_xlsx_unpacked_mb", "password_min_length", "login_max_failures",
                          "login_lockout_minutes", "login_failure_delay_seconds", "session_idle_minutes",
-                         "session_max_hours", "proxy_user_header", "reveal_minutes"})
+                         "session_max_hours", "proxy_user_header", "reveal_minutes",
+                         "wall_rotate_seconds"})
 
 
 @dataclass(frozen=True)
