@@ -20,6 +20,7 @@ screen, needs no WebGL, and fetches nothing (no fonts, no tiles).
 from __future__ import annotations
 
 import html
+import time
 
 import pandas as pd
 import streamlit as st
@@ -87,7 +88,7 @@ CSS = f"""
 .sr-witem.sr-ack,.sr-witem.sr-hand{{border-color:#f0a830}}
 .sr-witem .sr-l1{{font-weight:800;overflow:hidden;text-overflow:ellipsis}}
 .sr-witem .sr-l2{{color:#b8c6dc;overflow:hidden;text-overflow:ellipsis}}
-.sr-witem .sr-v{{color:#ff6b6b}}
+.sr-witem .sr-v{{color:#ff6b6b}}.sr-witem .sr-a{{color:#ffc857}}
 .sr-wbadge{{display:inline-block;border-radius:{_vw(6)};padding:0 {_vw(10)};font-weight:800}}
 .sr-wbadge.sr-overdue{{background:#ff3b3b;color:#fff}}.sr-wbadge.sr-new{{background:#c0304f;color:#fff}}
 .sr-wbadge.sr-ack,.sr-wbadge.sr-hand{{background:#f0a830;color:#1b1200}}.sr-wbadge.sr-fresh{{background:#2f7bf5;color:#fff}}
@@ -200,13 +201,14 @@ def _headlines(board: lead.Board, view) -> str:
     cards = []
     for h in registry.headlines("overview"):
         value = _headline_value(h, view)
-        cards.append(f'<div class="sr-wkpi"><div class="sr-n">{_e(format_value(value, h.unit, lang))}</div>'
+        shown = "—" if value is None or pd.isna(value) else format_value(value, h.unit, lang)
+        cards.append(f'<div class="sr-wkpi"><div class="sr-n">{_e(shown)}</div>'
                      f'<div>{_e(h.card(lang))}</div></div>')
     items = red_list_frame(view)
     red = "—" if timed_out(items) else len(items)
     cards.append(f'<div class="sr-wkpi sr-red"><div class="sr-n">{red}</div><div>{_e(t("red_list", lang))}</div></div>')
     cards.append(f'<div class="sr-wkpi sr-red"><div class="sr-n">{board.strip["open"]}</div>'
-                 f'<div>{_e(t("lead_ranked", lang))}</div></div>')
+                 f'<div>{_e(t("wall_open_alerts", lang))}</div></div>')
     return f'<div class="sr-wgrid" data-testid="wall-headline">{"".join(cards)}</div>'
 
 
@@ -226,7 +228,8 @@ def _isolation(view) -> str:
     fullest = values.sort_values("value", ascending=False).head(RANKED_ON_WALL)
     items = "".join(
         f'<div class="sr-witem {"sr-overdue" if bool(r.is_red) else "sr-hand"}"><div class="sr-l1">'
-        f'{_e(names.get(r.district_code, r.district_code))} <span class="sr-v">{_e(format_value(r.value, metric.unit, lang))}'
+        f'{_e(names.get(r.district_code, r.district_code))} <span class="{"sr-v" if bool(r.is_red) else "sr-a"}">'
+        f'{_e(format_value(r.value, metric.unit, lang))}'
         f'</span></div></div>' for r in fullest.itertuples())
     trigger = "" if threshold is None else format_value(threshold, metric.unit, lang)
     title = f'{_e(metric.name_zh if lang == "zh" else metric.name_en)} · {_e(t("wall_trigger", lang, trigger=trigger))}'
@@ -235,20 +238,26 @@ def _isolation(view) -> str:
             f'<div>{title}</div></div><div class="sr-wlist" data-testid="wall-isolation">{items}</div>')
 
 
-def _slot() -> int:
-    """The view to show on this run: the next one each time the fragment runs."""
-    slot = (st.session_state.get("wall_slot", -1) + 1) % len(VIEWS)
-    st.session_state["wall_slot"] = slot
+def _slot(interval: float) -> int:
+    """The view to show on this run: the next one once the current one has been up for its interval
+    (less a little: the fragment's timer is not exact), so a whole-script run in between (new data,
+    a reconnect) does not skip a view."""
+    now = time.monotonic()
+    slot, since = st.session_state.get("wall_slot", (-1, 0.0))
+    if slot < 0 or now - since >= 0.8 * interval:
+        slot, since = (slot + 1) % len(VIEWS), now
+        st.session_state["wall_slot"] = (slot, since)
     return slot
 
 
 def show(view, demo: bool = False) -> None:
     """The wall, in turn through VIEWS every wall_rotate_seconds."""
     st.html(CSS)
+    interval = rotate_seconds()
 
-    @st.fragment(run_every=f"{rotate_seconds():g}s")
+    @st.fragment(run_every=f"{interval:g}s")
     def wall_view() -> None:
-        slot = _slot()
+        slot = _slot(interval)
         board = lead.board(view)
         name = VIEWS[slot][0]
         if name == "alerts":
