@@ -33,7 +33,7 @@ def show_map() -> None:
     if mode == "states":
         words = {"overdue": t("lead_status_overdue", lang), "new": t("lead_status_new", lang),
                  "open": f"{t('lead_status_ack', lang)} / {t('lead_status_in_hand', lang)}"}
-        deck = district_state_map(districts, board.worst, words, lang, zoom=5.4)
+        deck = district_state_map(districts, board.worst, words, lang, zoom=5.5)
         chosen = None
     else:
         mappable = [m for m in registry.metrics().values()

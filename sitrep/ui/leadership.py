@@ -178,7 +178,7 @@ def full_frame(b: Board, lang: str) -> pd.DataFrame:
         t("value", lang): [d.value for d in ds],
         t("threshold", lang): [d.threshold for d in ds],
         t("lead_open", lang): [t("lead_since", lang, moment=d.since, duration=d.open_for) for d in ds],
-        t("lead_status", lang): [("★ " if d.new else "") + d.status_text
+        t("field_status", lang): [("★ " if d.new else "") + d.status_text
                                      + (f" · {t('lead_overdue_by', lang, duration=d.overdue_for)}" if d.overdue_for else "")
                                      for d in ds],
         t("lead_acting", lang): [d.acting_unit for d in ds],
