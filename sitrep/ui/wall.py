@@ -60,7 +60,7 @@ CSS = f"""
  font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei","PingFang SC",sans-serif}}
 .sr-wall *{{box-sizing:border-box}}
 .sr-wbar{{display:flex;align-items:baseline;gap:{_vw(28)};border-bottom:{_vw(3)} solid #24324a;padding-bottom:{_vw(8)}}}
-.sr-wtitle{{font-size:{_vw(46)};font-weight:800;letter-spacing:.04em;flex:1;white-space:nowrap}}
+.sr-wtitle{{font-size:{_vw(46)};font-weight:800;letter-spacing:.04em;flex:1;white-space:nowrap;min-width:0;overflow:hidden;text-overflow:ellipsis}}
 .sr-wdemo{{color:#ffb066;white-space:nowrap}}
 .sr-wtime{{font-size:{_vw(40)};font-weight:800;color:#ffd166;white-space:nowrap}}
 .sr-wage{{white-space:nowrap;color:#9fb3d1}}
