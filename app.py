@@ -9,7 +9,7 @@ import streamlit as st
 from sitrep import access, ui
 from sitrep.i18n import t
 from sitrep.queries import QueryTimeout
-from sitrep.ui import auth
+from sitrep.ui import auth, wall
 
 st.set_page_config(page_title="Sitrep 疫情态势感知", page_icon="🛡️", layout="wide")
 
@@ -41,14 +41,19 @@ if user is None:                  # nobody: every page's address shows the login
     asked.run()
     st.stop()
 st.session_state["user"] = user   # pages read it with ui.current_user()
+reads_data = access.can(user, access.VIEW_DATA)
+# The video wall (指挥大屏): `?screen=wall` on any page's address, for a role that views data; still
+# behind the login above. Full screen, no sidebar (sitrep/ui/wall.py).
+on_wall = st.query_params.get("screen") == "wall" and reads_data
 visible = [(path, key) for path, key, permission in PAGES if access.can(user, permission)]
 pages = [st.Page(path, title=t(key, lang), default=number == 0,
                  url_path=path.removeprefix("pages/").removesuffix(".py"))
          for number, (path, key) in enumerate(visible)]
-navigation = st.navigation(pages)
+navigation = st.navigation(pages, position="hidden" if on_wall else "sidebar")
 auth.sidebar(user, lang)          # who is logged in, the demo mark, logout
 auth.demo_mark(user, lang)
-reads_data = access.can(user, access.VIEW_DATA)
+if st.query_params.get("screen") == "wall" and not reads_data:
+    st.warning(t("wall_needs_data", lang))
 if reads_data:
     ui.controls()  # the sidebar's view; a page reads it with ui.current_view()
 
@@ -68,7 +73,10 @@ return_to = st.session_state.pop("return_to", None)
 if return_to:  # a page link opened before app.py had run once (see ui.current_view)
     st.switch_page(return_to)
 try:
-    navigation.run()
+    if on_wall:
+        wall.show(ui.current_view(), demo=user.demo)
+    else:
+        navigation.run()
 except QueryTimeout as timeout:  # a read outside ui's cached reads (the briefing's snapshot): say so, no traceback
     ui.say_timeout(timeout, lang)
 except Exception:  # noqa: BLE001 -- anything else: a friendly error with an id; the traceback goes to the server log only

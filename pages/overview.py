@@ -1,4 +1,6 @@
-"""总览 Overview: what is red now, where and why — the leadership screen."""
+"""总览 Overview: the leadership screen. First what needs a decision (issue 14 #3): the alerts by status and
+rule, the three worst as cards, the ranked list and the map by worst state; then the headline cards, the
+red list with the rows behind it, and the epidemic curve."""
 
 import pandas as pd
 import plotly.express as px
@@ -7,6 +9,8 @@ import streamlit as st
 from sitrep import registry, ui
 from sitrep.formatting import format_threshold, format_value, red_item_values
 from sitrep.i18n import name_of, t
+from sitrep.maps import LAYER_ID, district_state_map
+from sitrep.ui import leadership as lead
 
 view = ui.current_view()
 lang = view.lang
@@ -14,6 +18,48 @@ st.title(t("app_title", lang))
 ui.as_of_caption(view)
 
 DAY, WEEK = pd.Timedelta(days=1), pd.Timedelta(days=7)
+
+# --- leadership's first screen: the strip, the three things that need a decision, the ranked list --
+board = lead.board(view)
+st.html(lead.CSS + lead.strip_html(board, lang))
+
+
+def show_map() -> None:
+    """The districts coloured by their worst alert state (or, as an option, by a metric); a click
+    picks the district."""
+    mode = st.radio(t("lead_map_mode", lang), ["states", "metric"], horizontal=True, key="map_mode",
+                    format_func=lambda m: t("lead_map_states" if m == "states" else "lead_map_metric", lang))
+    if mode == "states":
+        words = {"overdue": t("lead_status_overdue", lang), "new": t("lead_status_new", lang),
+                 "open": f"{t('lead_status_ack', lang)} / {t('lead_status_in_hand', lang)}"}
+        deck = district_state_map(ui.district_outlines(), board.worst, words, lang, zoom=5.5)
+        event = st.pydeck_chart(deck, on_select="rerun", selection_mode="single-object", key="district_map",
+                                height=340)
+        picked = (event.selection.objects.get(LAYER_ID) or []) if event and event.selection else []
+        if picked and picked[0].get("district_code") and picked[0]["district_code"] != view.district_code:
+            ui.pick_place("district", picked[0]["district_code"])
+        st.caption(t("lead_map_legend", lang))
+        return
+    mappable = [m for m in registry.metrics().values()
+                if m.unit in ("share", "per_10k", "count") and m.query != "metrics/timeliness"]
+    options = [m.id for m in mappable]
+    chosen = st.selectbox(t("map_metric", lang), options, index=options.index("ISO-USE"),
+                          format_func=lambda i: f"{i} {name_of(registry.metric(i), lang)}", key="map_metric")
+    ui.place_map(chosen, view, height=340)      # districts; a district's townships once one is chosen
+    ui.definition(chosen, view)
+
+
+decide_side, map_side = st.columns([5, 2])
+with decide_side:
+    st.subheader(t("lead_decisions", lang))
+    st.html(lead.cards_html(board, lang))
+with map_side:
+    show_map()
+st.subheader(f"{t('lead_ranked', lang)} · {board.strip['open']}")
+st.html(lead.lines_html(board, lang, n=15))
+with st.expander(t("lead_all_alerts", lang)):
+    ui.table(lead.full_frame(board, lang), "alerts", view, key="all-alerts")
+lead.link_to_inbox(lang)
 
 
 def headline_at(h: registry.Headline, at: pd.Timestamp):
@@ -94,25 +140,15 @@ else:
         st.caption(ui.definition_text(rule.id, lang))
     st.caption(t("rows_on_pages", lang))
 
-# --- the map and the epidemic curve --------------------------------------------------------------
-left, right = st.columns([3, 2])
-with left:
-    mappable = [m for m in registry.metrics().values()
-                if m.unit in ("share", "per_10k", "count") and m.query != "metrics/timeliness"]
-    options = [m.id for m in mappable]
-    chosen = st.selectbox(t("map_metric", lang), options, index=options.index("ISO-USE"),
-                          format_func=lambda i: f"{i} {name_of(registry.metric(i), lang)}", key="map_metric")
-    ui.place_map(chosen, view)      # districts; a district's townships once one is chosen
-    ui.definition(chosen, view)
-with right:
-    daily = ui.query_frame("details/case_daily", view)
-    if not daily.empty:
-        daily = daily.groupby(["confirmed_on", "classification"], as_index=False)["new_positives"].sum()
-        labels = {"confirmed": "确诊 confirmed", "asymptomatic": "无症状 asymptomatic"}
-        daily["classification"] = daily["classification"].map(labels)
-        fig = px.bar(daily, x="confirmed_on", y="new_positives", color="classification",
-                     labels={"confirmed_on": "", "new_positives": "", "classification": ""},
-                     title=t("epi_curve", lang))
-        fig.update_layout(legend=dict(orientation="h"), margin=dict(t=40, b=10, l=10, r=10), height=460)
-        st.plotly_chart(fig, width="stretch")
-    ui.definition("CASE-NEW", view)
+# --- the epidemic curve --------------------------------------------------------------------------
+daily = ui.query_frame("details/case_daily", view)
+if not daily.empty:
+    daily = daily.groupby(["confirmed_on", "classification"], as_index=False)["new_positives"].sum()
+    labels = {"confirmed": "确诊 confirmed", "asymptomatic": "无症状 asymptomatic"}
+    daily["classification"] = daily["classification"].map(labels)
+    fig = px.bar(daily, x="confirmed_on", y="new_positives", color="classification",
+                 labels={"confirmed_on": "", "new_positives": "", "classification": ""},
+                 title=t("epi_curve", lang))
+    fig.update_layout(legend=dict(orientation="h"), margin=dict(t=40, b=10, l=10, r=10), height=380)
+    st.plotly_chart(fig, width="stretch")
+ui.definition("CASE-NEW", view)

@@ -26,7 +26,8 @@ OPERATIONAL = frozenset({"query_time_limit_seconds", "display_row_limit", "watch
                          "import_max_xlsx_unpacked_mb", "password_min_length", "login_max_failures",
                          "login_lockout_minutes", "login_failure_delay_seconds", "session_idle_minutes",
                          "session_max_hours", "proxy_user_header", "reveal_minutes", "picture_poll_seconds",
-                         "picture_first_wait_seconds", "demo_replay_step_hours"})
+                         "picture_first_wait_seconds", "demo_replay_step_hours",
+                         "wall_rotate_seconds"})
 
 
 @dataclass(frozen=True)
