@@ -74,6 +74,13 @@ def overdue_text(row) -> str:
     return t("inbox_acknowledged_late", lang) if row.ack_late else t("inbox_acknowledged_in_time", lang)
 
 
+def value_text(row, rule: registry.Metric) -> str:
+    text = f"{t('value', lang)} {format_value(row.value, rule.unit, lang)}"
+    if row.threshold is None or pd.isna(row.threshold):      # a rule with no number: any row is red
+        return text
+    return f"{text} / {t('threshold', lang)} {format_value(row.threshold, rule.unit, lang)}"
+
+
 def label(row) -> str:
     rule = registry.metric(row.rule_id)
     return " · ".join(part for part in (f"#{row.alert_id}", f"{row.rule_id} {name_of(rule, lang)}",
@@ -116,15 +123,16 @@ def history_table(alert_id: int) -> None:
     }), hide_index=True, width="stretch")
 
 
-def alert_card(row) -> None:
+def alert_card(row, forms: bool, where: str) -> None:
+    """One alert: what, where, how bad, what to do, its clock and owner; the forms to act (`forms`);
+    the rows behind it and its history. `where` keeps the widget keys of the two lists apart."""
     rule = registry.metric(row.rule_id)
-    with st.container(border=True, key=f"alert-{row.alert_id}"):
+    with st.container(border=True, key=f"{where}-alert-{row.alert_id}"):
         st.markdown(f"**{label(row)}** · {status_text(row)}"
                     + (f" · :red[**{overdue_text(row)}**]" if row.overdue else ""))
         st.markdown(f"{t('inbox_what_to_do', lang)}：**{rule.action(lang)}**")
         st.caption(" · ".join([
-            f"{t('value', lang)} {format_value(row.value, rule.unit, lang)} / {t('threshold', lang)} "
-            f"{format_value(row.threshold, rule.unit, lang)}",
+            value_text(row, rule),
             f"{t('inbox_open_since', lang)} {when(row.opened_at)}",
             f"{t('inbox_ack_due', lang)} {when(row.ack_due)}" + ("" if row.overdue else f" ({overdue_text(row)})"),
             f"{t('inbox_owner', lang)} {row.owner or '—'}",
@@ -132,25 +140,34 @@ def alert_card(row) -> None:
         ]))
         if row.action:
             st.caption(f"{t('inbox_kind_in_hand', lang)}：{row.action}")
-        left, middle, right = st.columns(3)
-        with left:
-            action_form(row, "ack", "inbox_ack_note", "inbox_ack_button", alerts.acknowledge, "inbox_need_note",
-                        row.status == alerts.NEW)
-        with middle:
-            action_form(row, "hand", "inbox_action_text", "inbox_action_button", alerts.record_action,
-                        "inbox_need_action", row.status in OPEN)
-        with right:
-            action_form(row, "close", "inbox_close_reason", "inbox_close_button", alerts.close, "inbox_need_reason",
-                        row.status in OPEN)
-        if st.toggle(t("rows_behind", lang), key=f"rows-{row.alert_id}"):
+        if row.status == alerts.DONE:
+            st.caption(f"{t('inbox_col_closed', lang)} {when(row.closed_at)} · "
+                       + (t(CLOSE_REASONS[row.close_reason], lang) if row.close_reason in CLOSE_REASONS
+                          else f"{row.closed_by}：{row.close_reason}"))
+        if forms:
+            action_forms(row)
+        if st.toggle(t("rows_behind", lang), key=f"{where}-rows-{row.alert_id}"):
             # Read only when asked: each alert's rows are a query of their own.
             district = row.district_code or None
             rows = ui.metric_frame(rule.id, view, query=rule.detail, district_code=district, township_code=None) \
                 if rule.detail else ui.metric_frame(rule.id, view, district_code=district, township_code=None)
-            ui.table(rows, f"{rule.id}_rows", view, key=f"alert-rows-{row.alert_id}")
+            ui.table(rows, f"{rule.id}_rows", view, key=f"{where}-alert-rows-{row.alert_id}")
             st.caption(ui.definition_text(rule.id, lang))
         with st.expander(t("inbox_history", lang)):
             history_table(int(row.alert_id))
+
+
+def action_forms(row) -> None:
+    left, middle, right = st.columns(3)
+    with left:
+        action_form(row, "ack", "inbox_ack_note", "inbox_ack_button", alerts.acknowledge, "inbox_need_note",
+                    row.status == alerts.NEW)
+    with middle:
+        action_form(row, "hand", "inbox_action_text", "inbox_action_button", alerts.record_action,
+                    "inbox_need_action", row.status in OPEN)
+    with right:
+        action_form(row, "close", "inbox_close_reason", "inbox_close_button", alerts.close, "inbox_need_reason",
+                    row.status in OPEN)
 
 
 # --- my open alerts: the ones this user acts on, worst first --------------------------------------------
@@ -161,7 +178,7 @@ if access.can(user, access.ACT_ON_ALERTS):
     if mine.empty:
         st.success(t("inbox_mine_none", lang))
     for row in mine.itertuples():
-        alert_card(row)
+        alert_card(row, forms=True, where="mine")
 
 # --- all alerts: read-only, filterable ----------------------------------------------------------------------
 st.subheader(t("inbox_all", lang))
@@ -193,7 +210,8 @@ else:
         t("inbox_col_overdue", lang): [overdue_text(r) if r.status != alerts.DONE else "" for r in shown.itertuples()],
         t("inbox_what_to_do", lang): [registry.metric(r).action(lang) for r in shown["rule_id"]],
         t("value", lang): [format_value(v, units[r], lang) for r, v in zip(shown["rule_id"], shown["value"])],
-        t("threshold", lang): [format_value(v, units[r], lang) for r, v in zip(shown["rule_id"], shown["threshold"])],
+        t("threshold", lang): ["" if pd.isna(v) else format_value(v, units[r], lang)
+                               for r, v in zip(shown["rule_id"], shown["threshold"])],
         t("inbox_open_since", lang): [when(m) for m in shown["opened_at"]],
         t("inbox_ack_due", lang): [when(m) for m in shown["ack_due"]],
         t("inbox_owner", lang): shown["owner"],
@@ -202,8 +220,13 @@ else:
         t("inbox_col_closed", lang): [when(m) for m in shown["closed_at"]],
     })
     ui.table(table, "alerts", view, key="alerts-all")
-    labels = {int(r.alert_id): label(r) for r in shown.itertuples()}
-    picked = st.selectbox(t("inbox_history", lang), [None, *labels], key="inbox_history_of",
-                          format_func=lambda i: "—" if i is None else labels[i])
-    if picked is not None:
-        history_table(int(picked))
+
+# One alert in full, read-only: picked here or named in the link (?alert=ID), among all the user sees.
+labels = {int(r.alert_id): label(r) for r in frame.itertuples()}
+linked = st.query_params.get("alert")
+if "inbox_picked" not in st.session_state and linked and linked.isdigit() and int(linked) in labels:
+    st.session_state["inbox_picked"] = int(linked)
+picked = st.selectbox(t("inbox_one_alert", lang), [None, *labels], key="inbox_picked",
+                      format_func=lambda i: "—" if i is None else labels[i])
+if picked is not None:
+    alert_card(next(r for r in frame.itertuples() if r.alert_id == picked), forms=False, where="picked")
