@@ -13,7 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from sitrep import access, alerts, database_path, registry, ui
-from sitrep.formatting import format_duration, format_value
+from sitrep import settings as settings_module
+from sitrep.formatting import format_duration, format_threshold, format_value
 from sitrep.i18n import name_of, t
 
 view = ui.current_view()
@@ -31,6 +32,7 @@ KIND_WORDS = {alerts.OPENED: "inbox_kind_opened", alerts.REOPENED: "inbox_kind_r
               alerts.NOTE: "inbox_kind_note", alerts.CLOSED: "inbox_kind_closed"}
 CLOSE_REASONS = {"data_green_settled": "inbox_closed_by_data"}
 OPEN = (alerts.NEW, alerts.ACK, alerts.HAND)
+SETTINGS = settings_module.current()
 
 # Acting happens now; a view pinned before now reads the past and cannot act.
 now = alerts.clock(db)
@@ -74,11 +76,18 @@ def overdue_text(row) -> str:
     return t("inbox_acknowledged_late", lang) if row.ack_late else t("inbox_acknowledged_in_time", lang)
 
 
+def threshold_text(rule_id: str, threshold) -> str:
+    """The threshold in its setting's unit (a round's deadline in hours, not the rule's share), as
+    the red list shows it; '' for a rule with no number (any row is red)."""
+    setting = registry.metric(rule_id).threshold
+    unit = SETTINGS[setting].unit if setting else None
+    return "" if threshold is None or pd.isna(threshold) else format_threshold(threshold, unit, lang)
+
+
 def value_text(row, rule: registry.Metric) -> str:
     text = f"{t('value', lang)} {format_value(row.value, rule.unit, lang)}"
-    if row.threshold is None or pd.isna(row.threshold):      # a rule with no number: any row is red
-        return text
-    return f"{text} / {t('threshold', lang)} {format_value(row.threshold, rule.unit, lang)}"
+    limit = threshold_text(rule.id, row.threshold)
+    return f"{text} / {t('threshold', lang)} {limit}" if limit else text
 
 
 def label(row) -> str:
@@ -184,12 +193,15 @@ if access.can(user, access.ACT_ON_ALERTS):
 st.subheader(t("inbox_all", lang))
 by_status, by_rule, by_district = st.columns(3)
 statuses = by_status.multiselect(t("inbox_filter_status", lang), list(alerts.STATUSES), default=list(OPEN),
-                                 format_func=lambda s: t(STATUS_WORDS[s], lang), key="inbox_status")
+                                 format_func=lambda s: t(STATUS_WORDS[s], lang), key="inbox_status",
+                                 placeholder=t("inbox_any", lang))
 rules = by_rule.multiselect(t("inbox_filter_rule", lang), sorted(frame["rule_id"].unique()), key="inbox_rule",
+                            placeholder=t("inbox_any", lang),
                             format_func=lambda r: f"{r} {name_of(registry.metric(r), lang)}")
 district_options = sorted(frame["district_code"].unique())
 districts = by_district.multiselect(
     t("inbox_filter_district", lang), district_options, key="inbox_district", format_func=place,
+    placeholder=t("inbox_any", lang),
     default=[view.district_code] if view.district_code in district_options else [])
 shown = frame[frame["status"].isin(statuses)] if statuses else frame
 if rules:
@@ -210,8 +222,7 @@ else:
         t("inbox_col_overdue", lang): [overdue_text(r) if r.status != alerts.DONE else "" for r in shown.itertuples()],
         t("inbox_what_to_do", lang): [registry.metric(r).action(lang) for r in shown["rule_id"]],
         t("value", lang): [format_value(v, units[r], lang) for r, v in zip(shown["rule_id"], shown["value"])],
-        t("threshold", lang): ["" if pd.isna(v) else format_value(v, units[r], lang)
-                               for r, v in zip(shown["rule_id"], shown["threshold"])],
+        t("threshold", lang): [threshold_text(r, v) for r, v in zip(shown["rule_id"], shown["threshold"])],
         t("inbox_open_since", lang): [when(m) for m in shown["opened_at"]],
         t("inbox_ack_due", lang): [when(m) for m in shown["ack_due"]],
         t("inbox_owner", lang): shown["owner"],

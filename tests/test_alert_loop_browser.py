@@ -78,7 +78,7 @@ def test_an_alert_opens_at_an_import_is_acknowledged_acted_on_and_closed_by_the_
         """Wait for the page to show the data at `moment` (it follows new versions by itself once
         their alerts are synced), and for the run to finish."""
         caption = page.locator("[data-testid='stCaptionContainer']").first
-        expect(caption).to_contain_text(f"数据时点 {moment}", timeout=90_000)
+        expect(caption).to_contain_text(f"数据时点 {moment}", timeout=300_000)   # a loaded machine: minutes per version
         page.wait_for_selector(DONE, timeout=60_000)
 
     started = time.perf_counter()
