@@ -14,7 +14,7 @@ import streamlit as st
 
 from sitrep import access, alerts, database_path, registry, ui
 from sitrep import settings as settings_module
-from sitrep.formatting import format_duration, format_threshold, format_value
+from sitrep.formatting import format_duration, format_threshold, format_value, red_item_values
 from sitrep.i18n import name_of, t
 
 view = ui.current_view()
@@ -54,6 +54,10 @@ if allowed is not None:     # a district-bound user: their districts' alerts onl
     st.caption(t("inbox_scope", lang, districts="、".join(names.get(c, c) for c in allowed)))
 red_items = ui.red_list_frame(view, **ui.CITY)
 frame = alerts.ranked(frame, None if ui.timed_out(red_items) else red_items)
+# A red item's value as the red list words it (e.g. how many areas fall short), for the alerts still red.
+RED_WORDS = {} if ui.timed_out(red_items) or red_items.empty else dict(zip(
+    zip(red_items["rule_id"], red_items["district_code"].fillna(""), red_items["round_id"].fillna("")),
+    red_item_values(red_items, lang)))
 
 
 def when(moment) -> str:
@@ -85,7 +89,8 @@ def threshold_text(rule_id: str, threshold) -> str:
 
 
 def value_text(row, rule: registry.Metric) -> str:
-    text = f"{t('value', lang)} {format_value(row.value, rule.unit, lang)}"
+    now = RED_WORDS.get((row.rule_id, row.district_code, row.round_id))
+    text = f"{t('value', lang)} {now or format_value(row.value, rule.unit, lang)}"
     limit = threshold_text(rule.id, row.threshold)
     return f"{text} / {t('threshold', lang)} {limit}" if limit else text
 
