@@ -17,6 +17,7 @@ st.set_page_config(page_title="Sitrep 疫情态势感知", page_icon="🛡️", 
 # page a role may open is its default.
 PAGES = [
     ("pages/overview.py", "page_overview", access.VIEW_DATA),
+    ("pages/alerts.py", "inbox_page_title", access.VIEW_DATA),     # acting on them needs ACT_ON_ALERTS
     ("pages/cases.py", "page_cases", access.VIEW_DATA),
     ("pages/contacts.py", "page_contacts", access.VIEW_DATA),
     ("pages/isolation.py", "page_isolation", access.VIEW_DATA),

@@ -27,22 +27,24 @@ DEMO_PASSWORDS = {login: password for login, *_, password in users.DEMO_ACCOUNTS
 DEMO_LOGIN_OF = {role: login for login, role, *_ in users.DEMO_ACCOUNTS}
 
 
-def account_of(role: str = "duty_officer", districts: tuple[str, ...] = ("500105",), db: Path | None = None) -> access.User:
-    """An enabled account of `role` in the store beside `db` (default: $SITREP_DB now)."""
+def account_of(role: str = "duty_officer", districts: tuple[str, ...] = ("500105",), db: Path | None = None,
+               unit: str = "") -> access.User:
+    """An enabled account of `role` (of `unit`, e.g. a unit officer's city body) in the store beside
+    `db` (default: $SITREP_DB now)."""
     db = db or database_path()
     login = f"test-{role.replace('_', '-')}" + (f"-{'-'.join(districts)}" if access.ROLES[role].district_bound else "")
     found = users.user(db, login)
     if found is not None:
         return found
     return users.add_user(db, login, role, districts=districts if access.ROLES[role].district_bound else (),
-                          display_name=f"测试 {role}", by="tests", via="cli")
+                          unit=unit, display_name=f"测试 {role}", by="tests", via="cli")
 
 
 def log_in(at: AppTest, role: str = "duty_officer", districts: tuple[str, ...] = ("500105",),
-           db: Path | None = None) -> access.User:
+           db: Path | None = None, unit: str = "") -> access.User:
     """Log the AppTest's session in as a user of `role`; the user."""
     db = db or database_path()
-    user = account_of(role, districts, db)
+    user = account_of(role, districts, db, unit)
     at.session_state[SESSION_KEY] = sessions.start(db, user, "password")
     return user
 

@@ -11,15 +11,16 @@ from tests.app_server import running_app
 from tests.login import DEMO_PASSWORDS
 from tools.screenshot import CHROMIUM_ARGS, log_in
 
-TITLES = [t(key, "zh") for key in ("page_overview", "page_cases", "page_contacts", "page_isolation", "page_testing",
-                                    "page_timeliness", "page_risk_areas", "brief_page_title", "page_data")]
+TITLES = [t(key, "zh") for key in ("page_overview", "inbox_page_title", "page_cases", "page_contacts",
+                                    "page_isolation", "page_testing", "page_timeliness", "page_risk_areas",
+                                    "brief_page_title", "page_data")]
 RAW_FILES = {p.stem for p in (PROJECT_ROOT / "pages").glob("*.py")} | {"app"}
 LINKS = "[data-testid='stSidebarNav'] [data-testid='stSidebarNavLink']"
 
 
 def test_the_first_visit_builds_the_demo_database_then_the_demo_login_shows_the_real_pages(tmp_path):
     db = tmp_path / "sitrep.duckdb"      # does not exist: the first visit builds it
-    assert len(set(TITLES)) == 9 and not RAW_FILES & set(TITLES)
+    assert len(set(TITLES)) == 10 and not RAW_FILES & set(TITLES)
     with running_app(db) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -27,7 +27,7 @@ def server(demo_db_path, tmp_path):
         yield url, log
 
 
-PAGES = ["", "cases", "contacts", "isolation", "testing", "timeliness", "risk_areas", "briefing", "data"]
+PAGES = ["", "alerts", "cases", "contacts", "isolation", "testing", "timeliness", "risk_areas", "briefing", "data"]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 
 
