@@ -10,7 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from sitrep import access, alerts, audit
+from sitrep import alerts, audit
 from sitrep.db import connect_read
 from sitrep.redlist import red_list
 from tests.login import app_test
