@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from sitrep import alerts, database_path, latest
+from sitrep import database_path, latest
 from sitrep.ui.session_routes import routes
 
 
@@ -32,7 +32,7 @@ async def lifespan(app):
     # The demo database is built by the first page visit (it shows the progress); the watcher
     # waits for the file and computes its picture as soon as it appears.
     watcher = latest.pictures(database_path())
-    watcher.on_ready(alerts.picture_listener(database_path()))   # alerts open and close with the data
+    watcher.on_ready(latest.alerts_listener(database_path()))   # alerts open and close with the data
     watcher.watch()
     threading.Thread(target=_import_what_pages_use, name="sitrep-imports", daemon=True).start()
     try:

@@ -149,7 +149,7 @@ def alert_card(row, forms: bool, where: str) -> None:
             value_text(row, rule),
             f"{t('inbox_open_since', lang)} {when(row.opened_at)}",
             f"{t('inbox_ack_due', lang)} {when(row.ack_due)}" + ("" if row.overdue else f" ({overdue_text(row)})"),
-            f"{t('inbox_owner', lang)} {row.owner or '—'}",
+            f"{t('lead_owner', lang)} {row.owner or '—'}",
             f"{t('acting_unit', lang)} {row.acting_unit}",
         ]))
         if row.action:
@@ -195,7 +195,7 @@ if access.can(user, access.ACT_ON_ALERTS):
         alert_card(row, forms=True, where="mine")
 
 # --- all alerts: read-only, filterable ----------------------------------------------------------------------
-st.subheader(t("inbox_all", lang))
+st.subheader(t("lead_all_alerts", lang))
 by_status, by_rule, by_district = st.columns(3)
 statuses = by_status.multiselect(t("inbox_filter_status", lang), list(alerts.STATUSES), default=list(OPEN),
                                  format_func=lambda s: t(STATUS_WORDS[s], lang), key="inbox_status",
@@ -230,7 +230,7 @@ else:
         t("threshold", lang): [threshold_text(r, v) for r, v in zip(shown["rule_id"], shown["threshold"])],
         t("inbox_open_since", lang): [when(m) for m in shown["opened_at"]],
         t("inbox_ack_due", lang): [when(m) for m in shown["ack_due"]],
-        t("inbox_owner", lang): shown["owner"],
+        t("lead_owner", lang): shown["owner"],
         t("inbox_kind_in_hand", lang): shown["action"],
         t("acting_unit", lang): shown["acting_unit"],
         t("inbox_col_closed", lang): [when(m) for m in shown["closed_at"]],

@@ -29,7 +29,7 @@ def show_map() -> None:
     picks the district."""
     mode = st.radio(t("lead_map_mode", lang), ["states", "metric"], horizontal=True, key="map_mode",
                     format_func=lambda m: t("lead_map_states" if m == "states" else "lead_map_metric", lang))
-    if mode == "states":
+    if mode == "states" and not view.district_code:      # within a district: its townships by a metric
         words = {"overdue": t("lead_status_overdue", lang), "new": t("lead_status_new", lang),
                  "open": f"{t('lead_status_ack', lang)} / {t('lead_status_in_hand', lang)}"}
         deck = district_state_map(ui.district_outlines(), board.worst, words, lang, zoom=5.5)

@@ -385,16 +385,3 @@ def ranked(frame: pd.DataFrame, red_list: pd.DataFrame | None = None) -> pd.Data
                               ascending=[True, True, False, True, True])
     return frame.drop(columns="closed").reset_index(drop=True)
 
-
-def picture_listener(db: Path | str):
-    """The latest picture's listener (sitrep/latest.py): sync the alerts with the red list of each new
-    data version, before pages show it."""
-    def listener(picture, pool) -> None:
-        from sitrep.latest import Read, WHOLE_CITY
-        from sitrep.redlist import red_list
-
-        items = picture.frames.get(Read("red_list", "red_list", tuple(sorted(WHOLE_CITY.items()))))
-        if items is None:
-            items = red_list(pool.cursor(None), picture.newest)
-        sync(db, items, picture.newest)
-    return listener

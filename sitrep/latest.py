@@ -407,6 +407,21 @@ class Pictures:
             log.warning("could not keep the recorded reads in %s: %s", path, error)
 
 
+def alerts_listener(db: Path | str):
+    """The listener that keeps the follow-through alerts (sitrep/alerts.py) in step with the data:
+    each new version's red list (the picture's own, whole city) opens, marks and closes alerts before
+    pages show the version."""
+    def listener(picture: Picture, pool: ReadPool) -> None:
+        from sitrep import alerts
+        from sitrep.redlist import red_list
+
+        items = picture.frames.get(Read("red_list", "red_list", tuple(sorted(WHOLE_CITY.items()))))
+        if items is None:
+            items = red_list(pool.cursor(None), picture.newest)
+        alerts.sync(db, items, picture.newest)
+    return listener
+
+
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
     from sitrep import QUERIES_DIR

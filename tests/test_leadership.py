@@ -77,9 +77,10 @@ def test_the_three_decisions_are_the_top_three_open_alerts_of_the_ranking():
     top = leadership.decisions(ranked, 3)
     assert top["alert_id"].tolist() == ranked[ranked["status"] != alerts.DONE]["alert_id"].head(3).tolist()
     assert len(top) == 3 and (top["status"] != alerts.DONE).all()
-    # Worked by hand: severity 1 first, then how far past: CON-TRANSFER 12 vs 0 (12), CASE-NEW 1 vs 0 (1),
-    # ISO-USE 0.987 vs 0.75 (0.316).
-    assert top["alert_id"].tolist() == [2, 8, 1]
+    # Worked by hand: severity 1 first, then how far past: CON-TRANSFER 12 vs 0 and CASE-NEW 1 vs 0 are
+    # both red at any count (1.0, 100 % past), so the longer open first (CASE-NEW since 06:00, then
+    # CON-TRANSFER since 17:30); then ISO-USE 0.987 vs 0.75 (0.316).
+    assert top["alert_id"].tolist() == [8, 2, 1]
     closed_only = alerts.ranked(frame(alert(9, "ISO-USE", "500105", alerts.DONE, "2022-07-24 00:00",
                                             closed="2022-07-24 12:00")))
     assert leadership.decisions(closed_only).empty

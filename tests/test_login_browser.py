@@ -62,7 +62,7 @@ def test_login_refresh_second_tab_and_logout_in_chromium(db_copy):
 
         # The right one: the overview, the user in the sidebar, an HttpOnly strict cookie, no token in the URL.
         log_in(page, None, "demo-analyst", DEMO_PASSWORDS["demo-analyst"])
-        assert page.locator("[data-testid='stMetric']").count() > 0
+        page.wait_for_selector("[data-testid='stMetric']", timeout=120_000)     # the overview's cards
         sidebar = page.locator("[data-testid='stSidebar']")
         expect(sidebar.get_by_text("demo-analyst", exact=False).first).to_be_visible()
         expect(sidebar.get_by_text(t("auth_demo_account", "zh"), exact=True)).to_be_visible()

@@ -113,7 +113,7 @@ def test_single_sign_on_lands_on_the_overview_as_the_mapped_user_and_a_stranger_
         _through_the_provider(page, url, "ops-lead")
         page.wait_for_selector(LINKS, timeout=60_000)
         assert page.locator("h1").first.inner_text().strip() == t("app_title", "zh")     # the overview
-        assert page.locator("[data-testid='stMetric']").count() > 0
+        page.wait_for_selector("[data-testid='stMetric']", timeout=120_000)     # the overview's cards
         sidebar = page.locator("[data-testid='stSidebar']")
         expect(sidebar.get_by_text("lead@wjw.cq.gov.cn", exact=False)).to_be_visible()
         expect(sidebar.get_by_text("李领导", exact=False)).to_be_visible()

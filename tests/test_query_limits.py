@@ -111,7 +111,7 @@ def test_a_page_past_the_limit_says_which_query_and_goes_on(tiny_limit):
     assert any("query_time_limit_seconds" in e and "0.001" in e and "queries/" in e for e in errors), errors
     assert any("红色预警" in e for e in errors), errors        # the red list is said to have timed out...
     assert not at.success                                     # ...never "nothing is red"
-    assert at.selectbox(key="map_metric")                     # the page went on to the map
+    assert at.radio(key="map_mode")                           # the page went on to the map
 
 
 def test_a_page_read_outside_the_cached_reads_ends_with_the_message_not_a_traceback(tiny_limit):

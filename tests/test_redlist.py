@@ -57,7 +57,7 @@ def test_beside_each_item_who_must_act_its_task_and_severity():
     assert (transfer.acting_unit_zh, transfer.tasks, transfer.severity) == ("江北区疫情防控领导小组", "003 #53", 1)
     assert transfer.acting_unit_en.endswith("epidemic-prevention leading group")
     reserve = items.loc[("ISO-RESERVE", "500106")]
-    assert (reserve.acting_unit_zh, reserve.severity) == ("沙坪坝区疫情防控领导小组", 4)
+    assert (reserve.acting_unit_zh, reserve.severity) == ("沙坪坝区疫情防控领导小组", 5)
     assert items["severity"].notna().all() and items["acting_unit_zh"].str.len().gt(0).all()
 
 

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from sitrep import PROJECT_ROOT, QUERIES_DIR
+from sitrep.queries import PLACE_FILTERS
 from sitrep.registry import metrics
 from sitrep.reveal import PEOPLE_LISTS
 from sitrep.settings import SETTINGS_FILE, load_settings
@@ -56,7 +57,7 @@ def test_every_setting_is_used_by_a_query_the_registry_or_the_code_and_every_use
     used |= {m.threshold for m in metrics().values() if m.threshold}
     used |= {m.ack_deadline for m in metrics().values() if m.ack_deadline}   # alerts' acknowledgement deadlines
     settings = set(load_settings(overrides=None))
-    runtime = {"as_of", "district_code", "township_code", "rule_id", "limit_hours"}
+    runtime = {"as_of", *PLACE_FILTERS, "rule_id", "limit_hours"}
     runtime |= {plist.ids_parameter for plist in PEOPLE_LISTS.values()}   # a list's ids, for its people
     assert settings - used - _named_in_code() == set(), "settings nothing reads"
     assert used - settings - runtime == set(), "parameters that are neither settings nor runtime values"

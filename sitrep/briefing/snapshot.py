@@ -26,6 +26,7 @@ import pandas as pd
 from sitrep import alerts, database_path, opstore, registry
 from sitrep import settings as settings_module
 from sitrep.briefing.follow_through import follow_through
+from sitrep.briefing.issued import list_issued
 from sitrep.db import dataset_info, scope_of
 from sitrep.queries import run, run_metric
 from sitrep.redlist import EXPLAINING, EXPLAINING_COLUMNS, SECTION_ORDER, red_list
@@ -269,8 +270,6 @@ def _timeliness(con, as_of: pd.Timestamp) -> list[dict]:
 def previous_briefing(as_of: pd.Timestamp, directory: Path | None = None) -> dict | None:
     """The issued briefing before `as_of`: of those issued for an earlier moment, the latest moment
     (the newest issue of it); None when none was issued."""
-    from sitrep.briefing.store import list_issued   # store renders, and so imports this module
-
     earlier = [i for i in list_issued(directory)
                if i.meta.get("kind", "briefing") == "briefing" and pd.Timestamp(i.meta["as_of"]) < as_of]
     if not earlier:

@@ -18,39 +18,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from sitrep import DATA_DIR
 from sitrep.briefing.compose import compose_briefing, stamp_line
 from sitrep.briefing.render import FORMATS, render
+from sitrep.briefing.issued import ENV, Issued, _ID, briefings_dir, list_issued
 from sitrep.briefing.snapshot import canonical_json, snapshot_sha256
 
-ENV = "SITREP_BRIEFINGS_DIR"
-_ID = re.compile(r"^[0-9]{8}-[0-9]{4}_[0-9]{8}T[0-9]{6}_[0-9a-f]{8}$")
-
-
-def briefings_dir() -> Path:
-    return Path(os.environ.get(ENV) or DATA_DIR / "briefings")
-
-
-@dataclass(frozen=True)
-class Issued:
-    id: str
-    path: Path
-    meta: dict
-
-    @property
-    def snapshot(self) -> dict:
-        return json.loads((self.path / "snapshot.json").read_text(encoding="utf-8"))
-
-    def file(self, fmt: str) -> bytes:
-        return (self.path / f"briefing.{fmt}").read_bytes()
-
+__all__ = ["ENV", "Issued", "briefings_dir", "list_issued", "issue", "load", "reopen", "compare", "render_issued"]
 
 def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -91,18 +69,6 @@ def issue(snapshot: dict, issued_by: str, lang: str = "zh", issued_at: pd.Timest
         raise FileExistsError(f"{target} exists: the same briefing was issued in the same second")
     os.replace(staging, target)
     return Issued(issue_id, target, meta)
-
-
-def list_issued(directory: Path | None = None) -> list[Issued]:
-    """Issued briefings, newest issue first."""
-    root = directory or briefings_dir()
-    if not root.is_dir():
-        return []
-    out = []
-    for path in root.iterdir():
-        if _ID.match(path.name) and (path / "meta.json").is_file():
-            out.append(Issued(path.name, path, json.loads((path / "meta.json").read_text(encoding="utf-8"))))
-    return sorted(out, key=lambda i: (i.meta["issued_at"], i.id), reverse=True)
 
 
 def load(issue_id: str, directory: Path | None = None) -> Issued:

@@ -16,6 +16,10 @@ from sitrep.settings import current as current_settings
 from sitrep.ui.data import district_names, reading_scope, session_user, whole_city_label
 from sitrep.ui.view_state import View
 
+# The words of each place level (keys spelt out: tests/test_words.py finds every key used).
+LEVEL_WORDS = {"city": "level_city", "district": "level_district", "township": "level_township",
+               "community": "level_community", "grid": "level_grid", "building": "level_building"}
+
 
 
 def _setting_text(name: str, lang: str) -> str:
@@ -70,8 +74,8 @@ def finest_level_note(metric_id: str, view: View) -> None:
     figure shown is its township's (or district's), not the community's."""
     level = queries.narrowed_to(metric_id, view.place)
     if level:
-        st.caption(t("finest_level", view.lang, level=t(f"level_{level}", view.lang),
-                     chosen=t(f"level_{view.level}", view.lang)))
+        st.caption(t("finest_level", view.lang, level=t(LEVEL_WORDS[level], view.lang),
+                     chosen=t(LEVEL_WORDS[view.level], view.lang)))
 
 
 def kpi(column, label: str, metric_id: str, value, unit: str, previous_day=None, previous_week=None,
