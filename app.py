@@ -68,7 +68,11 @@ def follow_new_data() -> None:
         st.rerun()
 
 
-if reads_data:
+# Not on the pages where someone is in the middle of a form (an upload being checked, an account
+# being edited): a rerun there would close an open list under their cursor. Those pages read the
+# newest version at their next interaction anyway.
+WORKING_PAGES = ("data", "admin")
+if reads_data and navigation.url_path not in WORKING_PAGES:
     follow_new_data()
 return_to = st.session_state.pop("return_to", None)
 if return_to:  # a page link opened before app.py had run once (see ui.current_view)
