@@ -43,6 +43,11 @@ if user is None:                  # nobody: every page's address shows the login
     st.stop()
 st.session_state["user"] = user   # pages read it with ui.current_user()
 reads_data = access.can(user, access.VIEW_DATA)
+# Pages where someone is in the middle of a form (an upload being checked, an account being
+# edited): no automatic rerun on new data there (it would close an open list under their cursor),
+# and they read the newest file at once rather than the last computed picture. (The alert inbox
+# does follow new data: a new alert must appear without a reload.)
+WORKING_PAGES = ("data", "admin")
 # The video wall (指挥大屏): `?screen=wall` on any page's address, for a role that views data; still
 # behind the login above. Full screen, no sidebar (sitrep/ui/wall.py).
 on_wall = st.query_params.get("screen") == "wall" and reads_data
@@ -56,7 +61,9 @@ auth.demo_mark(user, lang)
 if st.query_params.get("screen") == "wall" and not reads_data:
     st.warning(t("wall_needs_data", lang))
 if reads_data:
-    ui.controls()  # the sidebar's view; a page reads it with ui.current_view()
+    # The sidebar's view; a page reads it with ui.current_view(). A working page reads the newest
+    # file at once (the duty officer sees what they just imported), not the last computed picture.
+    ui.controls(newest_file=navigation.url_path in WORKING_PAGES)
 
 
 @st.fragment(run_every="5s")
@@ -68,11 +75,7 @@ def follow_new_data() -> None:
         st.rerun()
 
 
-# Not on the pages where someone is in the middle of a form (an upload being checked, an account
-# being edited): a rerun there would close an open list under their cursor. Those pages read the
-# newest version at their next interaction anyway.
-WORKING_PAGES = ("data", "admin")
-if reads_data and navigation.url_path not in WORKING_PAGES:
+if reads_data and navigation.url_path not in WORKING_PAGES:     # see WORKING_PAGES
     follow_new_data()
 return_to = st.session_state.pop("return_to", None)
 if return_to:  # a page link opened before app.py had run once (see ui.current_view)

@@ -61,3 +61,14 @@ def demo(demo_db_path) -> duckdb.DuckDBPyConnection:
 
 def scalar(con, sql: str, **params):
     return con.execute(sql, params).fetchone()[0]
+
+
+# The slowest files first: run-tests spreads whole files over the cores (pytest-xdist --dist
+# loadfile), and a long file started last would leave the other cores idle at the end.
+SLOWEST_FIRST = ("test_spark.py", "test_alert_loop_browser.py", "test_first_start.py", "test_briefing.py",
+                 "test_duty_officer_round_browser.py", "test_offline.py", "test_scenario.py")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    rank = {name: number for number, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: the rest keep their order

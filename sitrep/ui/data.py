@@ -93,15 +93,17 @@ def current_file_version() -> int:
     return file_version(database_path())
 
 
-def pin_version() -> int:
-    """Called once at the start of every page run (view_state.controls): the run reads this version."""
+def pin_version(newest_file: bool = False) -> int:
+    """Called once at the start of every page run (view_state.controls): the run reads this version.
+    `newest_file`: the file's current version even while its picture is computed (a working page:
+    the duty officer who just imported sees their data at once)."""
     path = database_path()
     if not path.exists():
         _build_once(str(path))
     current, _ = _pools().latest(path)
     # The newest version whose latest picture is ready: while the watcher computes a new one,
     # pages go on showing the previous version (its data time says which).
-    version = pictures().version_to_show(current)
+    version = current if newest_file else pictures().version_to_show(current)
     st.session_state["pinned_version"] = version
     st.session_state["timeouts_shown"] = set()   # say each timeout once per run
     return version

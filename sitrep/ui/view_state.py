@@ -127,11 +127,12 @@ def _apply_picked_place(state) -> None:
             state[finer] = ""
 
 
-def controls() -> View:
+def controls(newest_file: bool = False) -> View:
     """Sidebar controls, initialised from the URL and written back to it, so a copied link
-    reproduces the exact view. Called once per run, from app.py, before the page."""
+    reproduces the exact view. Called once per run, from app.py, before the page. `newest_file`:
+    read the file's current version, not the newest whose latest picture is ready (ui.pin_version)."""
     _refuse_places_out_of_scope(st.query_params, chosen_language())
-    pin_version()
+    pin_version(newest_file)
     con = reader()
     info = dataset_info(con)
     newest = pd.Timestamp(info["data_as_of"])
