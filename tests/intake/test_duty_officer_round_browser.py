@@ -48,8 +48,13 @@ ROUND_LINE = ("08-05 18:30 开始，08-06 18:30 截止（时限 24 小时），�
 
 
 def _upload(page, path, table: str, zh: str, rows: int) -> None:
+    page.wait_for_selector(DONE, timeout=60_000)
     page.get_by_label("导入到").first.click()
     page.get_by_role("option", name=f"{zh} · {table}", exact=True).click()
+    # Choosing the table reruns the page: give it the file once that run is over (a file handed to
+    # the uploader of the run being replaced is dropped with it; seen on a loaded machine).
+    page.wait_for_timeout(300)
+    page.wait_for_selector(DONE, timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(path))
     expect(page.get_by_text(f"校验通过：{rows} 行（gb18030）")).to_be_visible(timeout=60_000)
     expect(page.get_by_text(f"导入人：{OFFICER}").first).to_be_visible()   # the account logged in
