@@ -8,6 +8,7 @@ DuckDB 2.0). Builds and imports write a copy and rename it over the file
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -40,6 +41,20 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def staging_files() -> list[Path]:
     return sorted(STAGING_DIR.glob("*.sql"))
+
+
+def staging_order() -> list[str]:
+    """The staging models' names, each after the models it reads (by name in its SQL): the order
+    another engine (sitrep.engines.spark, .postgres) creates them in, with no failed attempt."""
+    names = [path.stem for path in staging_files()]
+    reads = {n: {m for m in names if m != n and re.search(rf"\b{m}\b", sql_text(f"staging/{n}"))} for n in names}
+    done: list[str] = []
+    while len(done) < len(names):
+        ready = [n for n in names if n not in done and reads[n] <= set(done)]
+        if not ready:
+            raise RuntimeError(f"staging views that read each other: {sorted(set(names) - set(done))}")
+        done.extend(ready)
+    return done
 
 
 def install_staging_views(con: duckdb.DuckDBPyConnection) -> None:

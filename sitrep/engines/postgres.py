@@ -25,7 +25,6 @@ psycopg is not part of the app's requirements: `pip install -r requirements-benc
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from decimal import Decimal
 from functools import lru_cache
@@ -211,19 +210,10 @@ class PostgresEngine:
     @staticmethod
     def _install_staging_views(con) -> None:
         """queries/staging/NAME.sql as temporary views NAME, each after the views it reads."""
-        from sitrep.db import staging_files
+        from sitrep.db import staging_order
 
-        names = [path.stem for path in staging_files()]
-        reads = {n: {m for m in names if m != n and re.search(rf"\b{m}\b", sql_text(f"staging/{n}"))}
-                 for n in names}
-        done: list[str] = []
-        while len(done) < len(names):
-            ready = [n for n in names if n not in done and reads[n] <= set(done)]
-            if not ready:
-                raise RuntimeError(f"staging views that read each other: {sorted(set(names) - set(done))}")
-            for n in ready:
-                con.execute(f"create or replace temporary view {n} as\n{postgres_sql(f'staging/{n}')}")
-                done.append(n)
+        for n in staging_order():
+            con.execute(f"create or replace temporary view {n} as\n{postgres_sql(f'staging/{n}')}")
 
     def run(self, name: str, bound: dict[str, Any], limit: float | None = None) -> pd.DataFrame:
         """The rows of queries/NAME.sql with `bound` values (sitrep.queries.bind); past `limit`

@@ -409,19 +409,10 @@ class SparkEngine:
     def install_staging_views(self) -> None:
         """queries/staging/NAME.sql as temporary views NAME, each after the views it reads (in that
         order, so Spark never logs a failed attempt)."""
-        from sitrep.db import staging_files
+        from sitrep.db import staging_order
 
-        names = [path.stem for path in staging_files()]
-        reads = {n: {m for m in names if m != n and re.search(rf"\b{m}\b", sql_text(f"staging/{n}"))}
-                 for n in names}
-        done: list[str] = []
-        while len(done) < len(names):
-            ready = [n for n in names if n not in done and reads[n] <= set(done)]
-            if not ready:
-                raise RuntimeError(f"staging views that read each other: {sorted(set(names) - set(done))}")
-            for n in ready:
-                self.spark.sql(f"create or replace temporary view {n} as\n{spark_sql(f'staging/{n}')}")
-                done.append(n)
+        for n in staging_order():
+            self.spark.sql(f"create or replace temporary view {n} as\n{spark_sql(f'staging/{n}')}")
 
     def run(self, name: str, bound: dict[str, Any], limit: float | None = None) -> pd.DataFrame:
         """The rows of queries/NAME.sql with `bound` values (sitrep.queries.bind); past `limit`
