@@ -357,11 +357,15 @@ def history(db: Path | str, alert_id: int, until=None) -> pd.DataFrame:
 
 def past_threshold(rule_id: str, value, threshold) -> float:
     """How far past its threshold a value is, as a share of the threshold (0.2: 20 % past), in the
-    rule's bad direction. A rule red at any count (threshold 0: a shared room, a positive outside
+    rule's bad direction (a clock rule: the share not done in time). A rule red at any count (threshold 0: a shared room, a positive outside
     control) is 1.0 (100 % past) whatever the count: its count is not comparable with a share, and
     severity already ranks those rules."""
     if value is None or pd.isna(value):
         return 0.0
+    if registry.metric(rule_id).query == "metrics/timeliness":
+        # A clock rule's value is the share done in time and its threshold the limit in hours:
+        # how far past is the share late (0 % in time: 100 % past).
+        return 1.0 - float(value)
     if threshold is None or pd.isna(threshold) or threshold == 0:
         return 1.0
     gap = float(value) - float(threshold) if registry.metric(rule_id).good != "up" else float(threshold) - float(value)

@@ -32,7 +32,7 @@ def frame(*rows) -> pd.DataFrame:
 
 STATES = frame(
     alert(1, "ISO-USE", "500105", alerts.NEW, "2022-07-24 12:00", overdue=True, value=0.987, threshold=0.75),
-    alert(2, "CON-TRANSFER", "500112", alerts.NEW, "2022-07-24 17:30", value=12, threshold=0),
+    alert(2, "CON-TRANSFER", "500112", alerts.NEW, "2022-07-24 17:30", value=0.25, threshold=8),
     alert(3, "SCR-8H", "500105", alerts.ACK, "2022-07-23 06:00", severity=2, owner="demo-500105"),
     alert(4, "SCR-8H", "500108", alerts.HAND, "2022-07-24 09:00", severity=2, owner="demo-500108"),
     alert(5, "SCR-8H", "500108", alerts.NEW, "2022-07-24 10:00", overdue=True, severity=2),
@@ -77,9 +77,9 @@ def test_the_three_decisions_are_the_top_three_open_alerts_of_the_ranking():
     top = leadership.decisions(ranked, 3)
     assert top["alert_id"].tolist() == ranked[ranked["status"] != alerts.DONE]["alert_id"].head(3).tolist()
     assert len(top) == 3 and (top["status"] != alerts.DONE).all()
-    # Worked by hand: severity 1 first, then how far past: CON-TRANSFER 12 vs 0 and CASE-NEW 1 vs 0 are
-    # both red at any count (1.0, 100 % past), so the longer open first (CASE-NEW since 06:00, then
-    # CON-TRANSFER since 17:30); then ISO-USE 0.987 vs 0.75 (0.316).
+    # Worked by hand: severity 1 first, then how far past: CASE-NEW 1 vs 0 is red at any count (1.0,
+    # 100 % past); CON-TRANSFER has 25 % of its contacts moved in time (0.75 past); ISO-USE 0.987 vs
+    # 0.75 (0.316).
     assert top["alert_id"].tolist() == [8, 2, 1]
     closed_only = alerts.ranked(frame(alert(9, "ISO-USE", "500105", alerts.DONE, "2022-07-24 00:00",
                                             closed="2022-07-24 12:00")))
